@@ -1,0 +1,56 @@
+/**
+ * The backend contract, modelled on onnxruntime-common: engines register under a name with a
+ * priority; core never imports an engine. Tensors crossing this boundary are core `Tensor`s
+ * (or engine-resident handles, see `DeviceTensor`), so no engine owns the types apps see.
+ */
+import type { DType, Tensor } from '../graph/types.js';
+
+/** A tensor that stays on the engine (GPU buffer, tfjs tensor) between runs. */
+export interface DeviceTensor {
+  readonly dtype: DType;
+  readonly dims: readonly number[];
+  readonly location: 'device';
+  /** Copies the data to the CPU. */
+  download(): Promise<Tensor>;
+  dispose(): void;
+}
+
+export type SessionValue = Tensor | DeviceTensor;
+export type Feeds = Record<string, SessionValue>;
+export type Fetches = Record<string, SessionValue>;
+
+export interface SessionOptions {
+  /** Outputs to keep on the device (when the backend can); others come back as CPU tensors. */
+  keepOnDevice?: readonly string[];
+  /** Intra-op threads (CPU/WASM engines). */
+  threads?: number;
+  /** Engine-specific settings, passed through untouched. */
+  extra?: Record<string, unknown>;
+  /** Resolves external-data locations named by the model to their bytes. */
+  externalData?: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface ValueMetadata {
+  name: string;
+  dtype?: DType;
+  dims?: ReadonlyArray<number | string | null>;
+}
+
+export interface InferenceSession {
+  readonly inputs: readonly ValueMetadata[];
+  readonly outputs: readonly ValueMetadata[];
+  /** Runs the graph; `outputNames` limits what is fetched (all outputs by default). */
+  run(feeds: Feeds, outputNames?: readonly string[]): Promise<Fetches>;
+  dispose(): Promise<void>;
+}
+
+export interface Backend {
+  /** Called once before the first session; may load wasm or pick an adapter. */
+  init(): Promise<void>;
+  /** Whether this engine can run here at all (no throw). A string explains a `false`. */
+  isSupported(): Promise<boolean | { supported: false; reason: string }>;
+  /** Operator types (domain-qualified as `domain::Op` for non-default domains) this backend can run; undefined = not known ahead. */
+  supportedOps?(): ReadonlySet<string> | undefined;
+  createSession(model: Uint8Array, options?: SessionOptions): Promise<InferenceSession>;
+  dispose?(): Promise<void>;
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './graph/index.js';
+export * from './backend/index.js';
+export * from './schema/index.js';
+export * from './bundle/index.js';
