@@ -1,1 +1,5 @@
 export * from './types.js';
+export * from './tensor.js';
+export * from './codec.js';
+export * from './query.js';
+export { ONNX_SCHEMA_DESCRIPTOR } from './onnx-schema.js';

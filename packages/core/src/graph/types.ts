@@ -58,8 +58,10 @@ export interface Tensor<D extends DType = DType> {
 
 /** A weight stored outside the .onnx file (ONNX external data). */
 export interface ExternalDataRef {
+  /** Path relative to the directory holding the .onnx file, as written in the model. */
   location: string;
   offset: number;
+  /** Byte length; when the model omits it, the decoder fills in the dtype's size times the element count. */
   length: number;
   checksum?: string;
 }
@@ -74,6 +76,9 @@ export interface Initializer {
   /** Present when the bytes live in external data and have not been loaded. */
   external?: ExternalDataRef;
   docString?: string;
+  /** TensorProto.segment: this tensor holds elements [begin, end) of a larger, chunked tensor. */
+  segment?: { begin: number; end: number };
+  metadataProps?: StringEntry[];
 }
 
 /** A tensor dimension: a known size, a symbolic name (`"N"`), or unknown (`null`). */
@@ -93,12 +98,24 @@ export interface OptionalTypeInfo {
   kind: 'optional';
   elemType: TypeInfo;
 }
-export type TypeInfo = TensorTypeInfo | SequenceTypeInfo | OptionalTypeInfo;
+export interface MapTypeInfo {
+  kind: 'map';
+  keyType: DType;
+  valueType: TypeInfo;
+}
+export interface SparseTensorTypeInfo {
+  kind: 'sparse_tensor';
+  elemType: DType;
+  /** Undefined when the rank itself is unknown. */
+  shape?: Dim[];
+}
+export type TypeInfo = TensorTypeInfo | SequenceTypeInfo | OptionalTypeInfo | MapTypeInfo | SparseTensorTypeInfo;
 
 export interface ValueInfo {
   name: string;
   type?: TypeInfo;
   docString?: string;
+  metadataProps?: StringEntry[];
 }
 
 export type AttributeValue =
@@ -111,7 +128,12 @@ export type AttributeValue =
   | { type: 'ints'; value: Array<number | bigint> }
   | { type: 'strings'; value: string[] }
   | { type: 'tensors'; value: Initializer[] }
-  | { type: 'graphs'; value: Graph[] };
+  | { type: 'graphs'; value: Graph[] }
+  | { type: 'type_proto'; value: TypeInfo }
+  | { type: 'type_protos'; value: TypeInfo[] }
+  /** Sparse tensors stay encoded SparseTensorProto bytes. */
+  | { type: 'sparse_tensor'; value: Uint8Array }
+  | { type: 'sparse_tensors'; value: Uint8Array[] };
 
 export interface Attribute {
   name: string;
@@ -129,6 +151,11 @@ export interface Node {
   outputs: string[];
   attributes: Attribute[];
   docString?: string;
+  /** Function overload this node calls (NodeProto.overload). */
+  overload?: string;
+  metadataProps?: StringEntry[];
+  /** Encoded NodeDeviceConfigurationProto messages, kept opaque. */
+  deviceConfigurations?: Uint8Array[];
 }
 
 export interface Graph {
@@ -139,6 +166,11 @@ export interface Graph {
   outputs: ValueInfo[];
   valueInfo: ValueInfo[];
   docString?: string;
+  /** Encoded SparseTensorProto initializers, kept opaque. */
+  sparseInitializers?: Uint8Array[];
+  /** Encoded TensorAnnotation messages (quantization annotations), kept opaque. */
+  quantizationAnnotations?: Uint8Array[];
+  metadataProps?: StringEntry[];
 }
 
 export interface OpsetImport {
@@ -163,4 +195,8 @@ export interface Model {
   graph: Graph;
   /** Model-local functions, kept opaque so they survive a decode/encode round trip. */
   functions?: Uint8Array[];
+  /** Encoded TrainingInfoProto messages, kept opaque. */
+  trainingInfo?: Uint8Array[];
+  /** Encoded DeviceConfigurationProto messages (ModelProto.configuration), kept opaque. */
+  configurations?: Uint8Array[];
 }

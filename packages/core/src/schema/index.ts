@@ -1,1 +1,3 @@
-export {};
+export * from './roles.js';
+export * from './config.js';
+export * from './contracts.js';

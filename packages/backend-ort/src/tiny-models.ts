@@ -1,0 +1,42 @@
+/**
+ * One-node graphs the backends build for themselves: `Add` to prove an execution provider really
+ * runs (creating a session is where a missing adapter or library shows), and `Identity` to copy a
+ * device tensor to the CPU through a session whose output lives on the CPU.
+ */
+import { encodeModel } from '@samclip/core';
+import type { DType, Model, Node, ValueInfo } from '@samclip/core';
+
+function tensorValue(name: string, dtype: DType, shape?: Array<number | string>): ValueInfo {
+  return { name, type: { kind: 'tensor', elemType: dtype, ...(shape === undefined ? {} : { shape }) } };
+}
+
+function singleNodeModel(name: string, node: Node, inputs: ValueInfo[], outputs: ValueInfo[]): Uint8Array {
+  const model: Model = {
+    irVersion: 8,
+    opsetImports: [{ domain: '', version: 17 }],
+    producerName: 'samclip-backend-ort',
+    metadataProps: [],
+    graph: { name, nodes: [node], initializers: [], inputs, outputs, valueInfo: [] },
+  };
+  return encodeModel(model);
+}
+
+/** `sum = a + b` over float32 vectors of length N. */
+export function addModel(): Uint8Array {
+  return singleNodeModel(
+    'samclip_probe_add',
+    { name: 'add', opType: 'Add', domain: '', inputs: ['a', 'b'], outputs: ['sum'], attributes: [] },
+    [tensorValue('a', 'float32', ['N']), tensorValue('b', 'float32', ['N'])],
+    [tensorValue('sum', 'float32', ['N'])],
+  );
+}
+
+/** `y = x` for any shape of `dtype`. */
+export function identityModel(dtype: DType): Uint8Array {
+  return singleNodeModel(
+    `samclip_identity_${dtype}`,
+    { name: 'identity', opType: 'Identity', domain: '', inputs: ['x'], outputs: ['y'], attributes: [] },
+    [tensorValue('x', dtype)],
+    [tensorValue('y', dtype)],
+  );
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { cropMap, maskIoU, maskLogitsToImage, maskLogitsToImageReference, maskStats, stabilityScore, thresholdMap, upsampleBilinear } from './masks.js';
+import type { FloatMap } from './types.js';
+
+function randomMap(width: number, height: number, seed: number): FloatMap {
+  let s = seed;
+  const data = Float32Array.from({ length: width * height }, () => {
+    s = (s * 16807) % 2147483647;
+    return (s / 2147483647) * 20 - 10;
+  });
+  return { width, height, data };
+}
+
+describe('mask post-processing', () => {
+  it('upsamples like F.interpolate(bilinear, align_corners=False)', () => {
+    const up = upsampleBilinear({ width: 2, height: 1, data: Float32Array.from([0, 1]) }, 1, 4);
+    expect(Array.from(up.data)).toEqual([0, 0.25, 0.75, 1]);
+    const down = upsampleBilinear({ width: 4, height: 1, data: Float32Array.from([0, 1, 2, 3]) }, 1, 2);
+    expect(Array.from(down.data)).toEqual([0.5, 2.5]);
+  });
+
+  it('crops the top-left window', () => {
+    const map = { width: 3, height: 2, data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+    expect(Array.from(cropMap(map, 2, 2).data)).toEqual([1, 2, 4, 5]);
+  });
+
+  it('fast composed path equals upsample → crop → resize', () => {
+    for (const [orig, input, S, M] of [
+      [{ height: 120, width: 180 }, { height: 683, width: 1024 }, 1024, 256],
+      [{ height: 50, width: 30 }, { height: 64, width: 38 }, 64, 16],
+      [{ height: 700, width: 400 }, { height: 64, width: 37 }, 64, 16],
+    ] as const) {
+      const low = randomMap(M, M, 3 + orig.width);
+      const geometry = { imageSize: S, inputSize: input, originalSize: orig };
+      const ref = maskLogitsToImageReference(low, geometry);
+      const fast = maskLogitsToImage(low, geometry);
+      expect([fast.width, fast.height]).toEqual([orig.width, orig.height]);
+      let maxDiff = 0;
+      for (let i = 0; i < ref.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref.data[i]! - fast.data[i]!));
+      expect(maxDiff).toBeLessThan(1e-4);
+      expect(maskIoU(thresholdMap(ref), thresholdMap(fast))).toBeGreaterThan(0.9999);
+    }
+  });
+
+  it('computes area, COCO bbox and stability', () => {
+    const mask = { width: 4, height: 3, data: Uint8Array.from([0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0]) };
+    expect(maskStats(mask)).toEqual({ area: 3, bbox: [1, 1, 2, 2] });
+    expect(maskStats({ width: 2, height: 1, data: new Uint8Array(2) })).toEqual({ area: 0, bbox: [0, 0, 0, 0] });
+    // > 1: {3, 5}; > −1: {0.5, 3, 5, −0.5} → 2/4
+    expect(stabilityScore(Float32Array.from([0.5, 3, 5, -0.5, -2]))).toBe(0.5);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Runs a bundle's graphs on one backend: sessions are created on first use (verified bytes from
+ * the bundle, external data included), reused afterwards, counted per graph so callers and tests
+ * can see how often each sub-graph ran, and disposed together.
+ */
+import type { Backend, Feeds, InferenceSession, SessionOptions, SessionValue } from '../backend/types.js';
+import type { Bundle } from '../bundle/bundle.js';
+import { SamClipError } from '../errors.js';
+import type { Tensor } from '../graph/types.js';
+import type { Role } from '../schema/roles.js';
+
+export interface GraphRunnerOptions {
+  /** Variant per graph name or role, or one variant for every graph (default: each graph's fp32). */
+  variant?: string | Readonly<Record<string, string>>;
+  sessionOptions?: SessionOptions;
+}
+
+async function toCpu(value: SessionValue): Promise<Tensor> {
+  return 'location' in value && value.location === 'device' ? value.download() : (value as Tensor);
+}
+
+export class GraphRunner {
+  readonly bundle: Bundle;
+  readonly backend: Backend;
+  readonly backendName: string;
+  readonly #options: GraphRunnerOptions;
+  readonly #sessions = new Map<string, Promise<InferenceSession>>();
+  readonly #runs = new Map<string, number>();
+  #disposed = false;
+
+  constructor(bundle: Bundle, backend: Backend, backendName: string, options: GraphRunnerOptions = {}) {
+    this.bundle = bundle;
+    this.backend = backend;
+    this.backendName = backendName;
+    this.#options = options;
+  }
+
+  /** The graph serving a role, or undefined when the bundle has none. */
+  graphFor(role: Role): string | undefined {
+    return this.bundle.graphsWithRole(role)[0];
+  }
+
+  /** The variant used for a graph: per-graph or per-role choice, a global choice the graph has, else its default. */
+  variantOf(graph: string): string {
+    const choice = this.#options.variant;
+    const available = this.bundle.variants(graph);
+    if (typeof choice === 'string') {
+      if (available.includes(choice)) return choice;
+      throw new SamClipError('NOT_FOUND', `graph "${graph}" has no variant "${choice}" (variants: ${available.join(', ')})`, { graph, variant: choice });
+    }
+    const named = choice?.[graph] ?? choice?.[this.bundle.graph(graph).role];
+    return named ?? this.bundle.defaultVariant(graph);
+  }
+
+  #session(graph: string): Promise<InferenceSession> {
+    if (this.#disposed) throw new SamClipError('DISPOSED', 'This SamClip model was disposed; load it again to run it.');
+    let session = this.#sessions.get(graph);
+    if (!session) {
+      const variant = this.variantOf(graph);
+      session = (async () => {
+        const bytes = await this.bundle.readGraph(graph, variant);
+        const externalData = await this.bundle.readExternalData(graph, variant);
+        const options: SessionOptions = { ...this.#options.sessionOptions };
+        if (externalData.size > 0) options.externalData = externalData;
+        return this.backend.createSession(bytes, options);
+      })();
+      // A failed creation is not cached, so a later call can retry (e.g. after freeing memory).
+      session.catch(() => this.#sessions.delete(graph));
+      this.#sessions.set(graph, session);
+    }
+    return session;
+  }
+
+  /** Runs a graph and returns the requested outputs as CPU tensors. */
+  async run(graph: string, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
+    const session = await this.#session(graph);
+    let fetched;
+    try {
+      fetched = await session.run(feeds, outputNames);
+    } catch (cause) {
+      if (cause instanceof SamClipError) throw cause;
+      throw new SamClipError('SESSION', `Running graph "${graph}" on ${this.backendName} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { graph }, { cause });
+    }
+    this.#runs.set(graph, (this.#runs.get(graph) ?? 0) + 1);
+    const out: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(fetched)) out[name] = await toCpu(value);
+    return out;
+  }
+
+  /** How many times each graph has run. */
+  runCounts(): Record<string, number> {
+    return Object.fromEntries(this.#runs);
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    for (const session of sessions) {
+      const resolved = await session.catch(() => undefined);
+      await resolved?.dispose();
+    }
+  }
+}
+
+/** The output `name` of a run, checked to be float32. */
+export function float32Output(outputs: Record<string, Tensor>, name: string, graph: string): Tensor<'float32'> {
+  const tensor = outputs[name];
+  if (!tensor) throw new SamClipError('CONTRACT', `Graph "${graph}" returned no "${name}" output.`, { graph, tensor: name });
+  if (tensor.dtype !== 'float32') throw new SamClipError('CONTRACT', `Graph "${graph}" output "${name}" is ${tensor.dtype}, expected float32.`, { graph, tensor: name });
+  return tensor as Tensor<'float32'>;
+}

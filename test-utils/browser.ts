@@ -1,0 +1,169 @@
+/**
+ * Runs test code in headless Chromium: bundles a TypeScript entry for the browser (rolldown, which
+ * ships with vite/vitest), serves it with other files on 127.0.0.1 with the cross-origin isolation
+ * headers (COOP/COEP, needed for SharedArrayBuffer and threaded WASM), and opens it in the system
+ * Chromium through playwright-core. No browser is ever downloaded.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { rolldown } from 'rolldown';
+
+export const CHROMIUM_PATH = process.env['SAMCLIP_CHROMIUM'] ?? '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/**
+ * Whether browser tests can run. Under CI a missing Chromium is an error (nothing may be skipped
+ * there); locally the caller skips.
+ */
+export function haveChromium(): boolean {
+  const present = existsSync(CHROMIUM_PATH);
+  if (!present && process.env['CI'] === 'true') {
+    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: install it (apt-get install chromium) or point SAMCLIP_CHROMIUM at a Chromium binary.`);
+  }
+  return present;
+}
+
+/** One ES module holding `entry` and everything it imports, for a <script type="module">. */
+export async function bundleForBrowser(entry: string, alias: Record<string, string> = {}): Promise<string> {
+  const build = await rolldown({
+    input: entry,
+    platform: 'browser',
+    logLevel: 'warn',
+    resolve: { alias, extensionAlias: { '.js': ['.ts', '.js'] } },
+  });
+  try {
+    const { output } = await build.generate({ format: 'esm' });
+    const [chunk] = output;
+    if (output.length !== 1 || chunk === undefined || chunk.type !== 'chunk') {
+      throw new Error(`bundling ${entry} produced ${output.length} outputs; browser test entries must not split into chunks`);
+    }
+    return chunk.code;
+  } finally {
+    await build.close();
+  }
+}
+
+/** What the server answers: in-memory files by URL path, and directories mounted under URL prefixes. */
+export interface ServeSpec {
+  files?: Record<string, string | Uint8Array>;
+  /** URL prefix ending in '/' → directory on disk. */
+  mounts?: Record<string, string>;
+}
+
+export interface StaticServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.jsonl': 'application/jsonl; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+/** Serves the spec on 127.0.0.1 at a random port, cross-origin isolated. */
+export async function serveStatic(spec: ServeSpec): Promise<StaticServer> {
+  const server = createServer((request, response) => {
+    const urlPath = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    const body = resolveRequest(spec, urlPath);
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    if (body === undefined) {
+      response.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${urlPath}`);
+      return;
+    }
+    const type = CONTENT_TYPES[path.extname(urlPath === '/' ? '/index.html' : urlPath)] ?? 'application/octet-stream';
+    response.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+function resolveRequest(spec: ServeSpec, urlPath: string): Uint8Array | undefined {
+  const file = spec.files?.[urlPath === '/' ? '/index.html' : urlPath];
+  if (file !== undefined) return typeof file === 'string' ? Buffer.from(file) : file;
+  for (const [prefix, dir] of Object.entries(spec.mounts ?? {})) {
+    if (!urlPath.startsWith(prefix)) continue;
+    const root = path.resolve(dir);
+    const target = path.resolve(root, `.${urlPath.slice(prefix.length - 1)}`);
+    // Never serve anything outside the mounted directory.
+    if (!target.startsWith(root + path.sep) || !existsSync(target) || !statSync(target).isFile()) return undefined;
+    return readFileSync(target);
+  }
+  return undefined;
+}
+
+export interface BrowserRun {
+  /** ES module source to run in the page (see bundleForBrowser). */
+  script: string;
+  /** Extra directories the page may fetch, by URL prefix ending in '/'. */
+  mounts?: Record<string, string>;
+}
+
+/**
+ * Serves `script` in a minimal page, opens it in a fresh headless Chromium profile and hands the
+ * loaded page to `use`; everything is torn down afterwards. Page errors and console errors are
+ * raised as test failures.
+ */
+export async function withBrowserPage<T>(run: BrowserRun, use: (page: Page, origin: string) => Promise<T>): Promise<T> {
+  const html = '<!doctype html><meta charset="utf-8"><title>samclip browser test</title><link rel="icon" href="data:,"><script type="module" src="/entry.js"></script>';
+  const spec: ServeSpec = { files: { '/index.html': html, '/entry.js': run.script } };
+  if (run.mounts !== undefined) spec.mounts = run.mounts;
+  const server = await serveStatic(spec);
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'samclip-chromium-'));
+  try {
+    const context = await chromium.launchPersistentContext(profile, { headless: true, executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text());
+      });
+      await page.goto(`${server.origin}/`, { waitUntil: 'load' });
+      const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
+      if (!isolated) throw new Error('the test page is not cross-origin isolated; check the COOP/COEP headers');
+      const result = await use(page, server.origin);
+      if (pageErrors.length > 0) throw new Error(`errors in the browser page:\n${pageErrors.join('\n')}`);
+      return result;
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,302 @@
+"""Writing a bundle: graphs, tokenizer, references and samclip.json (docs/bundle-format.md)."""
+
+import hashlib
+import json
+import os
+import shutil
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import onnx
+import torch
+
+from .. import __version__
+from ..config import TINY_BPE_MERGES, ModelConfig
+from ..models import ModelSet
+from ..preprocess import preprocess_clip, preprocess_manifest, preprocess_sam, synthetic_image
+from ..tokenizer import TINY_CORPUS_WORDS, SimpleTokenizer, gzip_deterministic, learn_merges, merges_file_text, parse_merges
+from .graphs import OPSET, GraphSpec, export_onnx, role_specs
+from .references import cosine_softmax, decoder_prompt_inputs, sam_predict, tensor_pb
+
+KIND_ROLES = {
+    "sam-clip": ["backbone", "sam_neck", "prompt_decoder", "clip_head", "text_encoder"],
+    "sam": ["sam_encoder", "prompt_decoder"],
+    "clip": ["clip_image_encoder", "text_encoder"],
+    "sam+clip": ["sam_encoder", "prompt_decoder", "clip_image_encoder", "text_encoder"],
+}
+SHARED_OPENAI_VOCAB = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "data", "clip", "bpe_simple_vocab_16e6.txt.gz")
+DEFAULT_TEMPLATE = "a photo of a {}."
+ENSEMBLE_TEMPLATES = [
+    "a photo of a {}.",
+    "a bad photo of a {}.",
+    "a photo of many {}.",
+    "a photo of the large {}.",
+    "a photo of the small {}.",
+    "a close-up photo of a {}.",
+    "a bright photo of a {}.",
+    "a dark photo of a {}.",
+    "a drawing of a {}.",
+    "a painting of a {}.",
+]
+CLASSIFY_LABELS = ["red disc", "green rectangle", "blue sky"]
+
+
+def _entry(root: str, rel: str) -> Dict[str, Any]:
+    with open(os.path.join(root, rel), "rb") as f:
+        data = f.read()
+    return {"file": rel, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _write(root: str, rel: str, data: bytes) -> Dict[str, Any]:
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return {"file": rel, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _prepare_out_dir(out_dir: str) -> None:
+    if os.path.isdir(out_dir) and os.listdir(out_dir):
+        if not os.path.isfile(os.path.join(out_dir, "samclip.json")):
+            raise FileExistsError(f"{out_dir} is not empty and holds no samclip.json; choose an empty or new directory")
+        for sub in ("graphs", "references", "tokenizer"):
+            shutil.rmtree(os.path.join(out_dir, sub), ignore_errors=True)
+        os.remove(os.path.join(out_dir, "samclip.json"))
+    os.makedirs(out_dir, exist_ok=True)
+
+
+def tokenizer_vocab(cfg: ModelConfig, vocab_path: Optional[str]) -> Tuple[bytes, str]:
+    """The merges file bytes for the bundle and where they came from."""
+    if cfg.tokenizer == "generated":
+        merges = learn_merges(TINY_CORPUS_WORDS, TINY_BPE_MERGES)
+        return gzip_deterministic(merges_file_text(merges).encode("utf-8")), "generated"
+    path = vocab_path or os.path.normpath(SHARED_OPENAI_VOCAB)
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            return f.read(), "openai"
+    if vocab_path:
+        raise FileNotFoundError(f"vocab file {vocab_path} does not exist")
+    merges = learn_merges(TINY_CORPUS_WORDS, TINY_BPE_MERGES)
+    return gzip_deterministic(merges_file_text(merges).encode("utf-8")), "generated (OpenAI vocab not found)"
+
+
+def _tokenizer_from_bytes(data: bytes) -> SimpleTokenizer:
+    import gzip
+
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return SimpleTokenizer(parse_merges(data.decode("utf-8")))
+
+
+def _bundle_config(kind: str, cfg: ModelConfig, logit_scale: Optional[float], num_masks: int) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    enc = cfg.sam_encoder
+    if kind != "clip":
+        out.update(imageSize=enc.image_size, patchSize=enc.patch_size, gridSize=enc.grid_size)
+        if kind == "sam-clip":
+            out["backboneDim"] = enc.width
+        out.update(embedDim=enc.out_chans, maskInputSize=4 * enc.grid_size)
+    text = cfg.samclip_text if kind == "sam-clip" else cfg.clip_text
+    if kind != "sam":
+        out.update(textEmbedDim=text.embed_dim, contextLength=text.context_length, vocabSize=text.vocab_size)
+    if kind in ("clip", "sam+clip"):
+        out.update(clipImageSize=cfg.clip_vision.image_size, clipGridSize=cfg.clip_vision.grid_size, clipPatchSize=cfg.clip_vision.patch_size)
+    if logit_scale is not None:
+        out["logitScale"] = logit_scale
+    if kind != "clip":
+        out["maskOutputs"] = num_masks
+    return out
+
+
+def _param_count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@torch.no_grad()
+def export_bundle(
+    models: ModelSet,
+    out_dir: str,
+    *,
+    name: str,
+    source: Dict[str, Any],
+    seed: int = 0,
+    vocab_path: Optional[str] = None,
+    created: Optional[str] = None,
+    return_single_mask: bool = False,
+    log=print,
+) -> Dict[str, Any]:
+    kind, cfg = models.kind, models.config
+    _prepare_out_dir(out_dir)
+    roles = KIND_ROLES[kind]
+    specs = role_specs(models, return_single_mask)
+    has_sam = kind != "clip"
+    has_clip = kind != "sam"
+    text_module = models.samclip if models.samclip is not None else models.clip
+    text_cfg = cfg.samclip_text if kind == "sam-clip" else cfg.clip_text
+
+    # Tokenizer.
+    vocab_bytes, vocab_origin = tokenizer_vocab(cfg, vocab_path) if has_clip else (b"", "")
+    tokenizer = _tokenizer_from_bytes(vocab_bytes) if has_clip else None
+    if tokenizer is not None and tokenizer.vocab_size > text_cfg.vocab_size:
+        raise ValueError(f"tokenizer has {tokenizer.vocab_size} ids but the text tower embeds only {text_cfg.vocab_size}")
+
+    # The test image and its preprocessed forms.
+    S = cfg.sam_encoder.image_size
+    H, W = S * 15 // 32, S * 20 // 32
+    image = synthetic_image(H, W, seed)
+    rng = np.random.default_rng(seed + 1)
+
+    # Reference inputs, chained through the real outputs of the upstream graph.
+    feeds: Dict[str, List[np.ndarray]] = {}
+    outputs: Dict[str, List[np.ndarray]] = {}
+
+    def run(role: str, inputs: List[np.ndarray]) -> List[np.ndarray]:
+        result = specs[role].module(*[torch.from_numpy(x) for x in inputs])
+        result = list(result) if isinstance(result, (tuple, list)) else [result]
+        feeds[role] = inputs
+        outputs[role] = [r.detach().numpy().copy() for r in result]
+        return outputs[role]
+
+    image_embeddings = None
+    pooled_image = None
+    if has_sam:
+        pixel_values, _ = preprocess_sam(image, S)
+        if kind == "sam-clip":
+            (features,) = run("backbone", [pixel_values])
+            (image_embeddings,) = run("sam_neck", [features])
+            pooled_image = run("clip_head", [features])[0]
+        else:
+            (image_embeddings,) = run("sam_encoder", [pixel_values])
+        M = 4 * cfg.sam_encoder.grid_size
+        fx, fy = S * 0.3 * 20 / 32, S * 0.45 * 15 / 32
+        point_coords = np.asarray([[[fx, fy], [S * 0.75 * 20 / 32, S * 0.55 * 15 / 32], [S * 0.6 * 20 / 32, S * 0.3 * 15 / 32], [S * 0.9 * 20 / 32, S * 0.8 * 15 / 32]]], dtype=np.float32)
+        run(
+            "prompt_decoder",
+            [
+                image_embeddings,
+                point_coords,
+                np.asarray([[1, 0, 2, 3]], dtype=np.float32),
+                rng.normal(0, 1, (1, 1, M, M)).astype(np.float32),
+                np.asarray([1], dtype=np.float32),
+                np.asarray([H, W], dtype=np.float32),
+            ],
+        )
+    if has_clip:
+        labels = CLASSIFY_LABELS
+        ids = np.asarray(tokenizer.tokenize([DEFAULT_TEMPLATE.format(label) for label in labels], text_cfg.context_length), dtype=np.int64)
+        (text_embeds,) = run("text_encoder", [ids])
+        if kind != "sam-clip":
+            clip_pixels = preprocess_clip(image, cfg.clip_vision.image_size)
+            pooled_image = run("clip_image_encoder", [clip_pixels])[0]
+
+    # Graphs and their references.
+    graphs: Dict[str, Any] = {}
+    ref_graphs: Dict[str, Any] = {}
+    parameters: Dict[str, int] = {}
+    for role in roles:
+        spec: GraphSpec = specs[role]
+        log(f"exporting {role}")
+        model_bytes = export_onnx(spec, [torch.from_numpy(x) for x in feeds[role]])
+        onnx.checker.check_model(onnx.load_from_string(model_bytes))
+        entry = _write(out_dir, f"graphs/{role}.fp32.onnx", model_bytes)
+        graphs[role] = {"role": role, "variants": {"fp32": dict(entry, dtype="fp32")}}
+        parameters[role] = _param_count(spec.module)
+        ref_graphs[role] = {
+            "inputs": [_write(out_dir, f"references/{role}/input_{i}.pb", tensor_pb(x, n)) for i, (x, n) in enumerate(zip(feeds[role], spec.input_names))],
+            "outputs": [_write(out_dir, f"references/{role}/output_{i}.pb", tensor_pb(y, n)) for i, (y, n) in enumerate(zip(outputs[role], spec.output_names))],
+        }
+
+    # Task references.
+    logit_scale = float(text_module.logit_scale.exp()) if has_clip else None
+    tasks: Dict[str, Any] = {"image": {"file": _write(out_dir, "references/tasks/image.pb", tensor_pb(image, "image"))["file"], "height": H, "width": W}}
+    if has_sam:
+        sam_role = "backbone" if kind == "sam-clip" else "sam_encoder"
+        tasks["samPixelValues"] = f"references/{sam_role}/input_0.pb"
+        tasks["imageEmbeddings"] = f"references/{'sam_neck' if kind == 'sam-clip' else 'sam_encoder'}/output_0.pb"
+        owner = models.samclip if models.samclip is not None else models.sam
+        emb_t = torch.from_numpy(image_embeddings)
+        disc = [round(W * 0.3), round(H * 0.45)]
+        rect_box = [round(W * 0.6), round(H * 0.3), round(W * 0.9), round(H * 0.8)]
+        background = [round(W * 0.75), round(H * 0.55)]
+        cases = [
+            ("point", [disc], [1], None, None, True),
+            ("box", None, None, rect_box, None, False),
+        ]
+        segment = []
+        point_low_res = None
+        for case_name, pts, labs, box, mask_in, multimask in cases + [("mask", [disc, background], [1, 0], None, "from-point", False)]:
+            if mask_in == "from-point":
+                mask_in = point_low_res
+            result = sam_predict(owner.prompt_encoder, owner.mask_decoder, emb_t, S, (H, W), pts, labs, box, mask_in, multimask)
+            best = int(np.argmax(result["iou"]))
+            if case_name == "point":
+                point_low_res = result["low_res"][best][None, None].astype(np.float32)
+            coords, dec_labels = decoder_prompt_inputs(pts, labs, box, (H, W), S)
+            item: Dict[str, Any] = {
+                "name": case_name,
+                "points": pts,
+                "labels": labs,
+                "box": box,
+                "maskInput": None,
+                "multimask": multimask,
+                "decoderInputs": {
+                    "pointCoords": coords[0].tolist(),
+                    "pointLabels": dec_labels[0].tolist(),
+                    "hasMaskInput": 0 if mask_in is None else 1,
+                },
+                "masks": _write(out_dir, f"references/tasks/segment_{case_name}_masks.pb", tensor_pb(result["masks"], "masks"))["file"],
+                "iou": [float(v) for v in result["iou"]],
+                "best": best,
+            }
+            if mask_in is not None:
+                item["maskInput"] = _write(out_dir, f"references/tasks/segment_{case_name}_mask_input.pb", tensor_pb(mask_in, "mask_input"))["file"]
+            segment.append(item)
+        tasks["segment"] = segment
+    if has_clip:
+        logits, probs = cosine_softmax(pooled_image, text_embeds, logit_scale)
+        tasks["classify"] = {
+            "labels": CLASSIFY_LABELS,
+            "template": DEFAULT_TEMPLATE,
+            "ids": f"references/text_encoder/input_0.pb",
+            "imageEmbeds": f"references/{'clip_head' if kind == 'sam-clip' else 'clip_image_encoder'}/output_0.pb",
+            "textEmbeds": "references/text_encoder/output_0.pb",
+            "logits": [float(v) for v in logits[0]],
+            "probs": [float(v) for v in probs[0]],
+        }
+        if kind != "sam-clip":
+            tasks["clipPixelValues"] = "references/clip_image_encoder/input_0.pb"
+    tasks_entry = _write(out_dir, "references/tasks.json", (json.dumps(tasks, indent=2) + "\n").encode("utf-8"))
+
+    manifest: Dict[str, Any] = {
+        "schemaVersion": 1,
+        "name": name,
+        "kind": kind,
+        "config": _bundle_config(kind, cfg, logit_scale, 1 if return_single_mask else cfg.sam_decoder.num_multimask_outputs + 1),
+        "graphs": graphs,
+        "preprocess": preprocess_manifest(S if has_sam else 0, cfg.clip_vision.image_size if kind in ("clip", "sam+clip") else 0),
+    }
+    if has_clip:
+        manifest["tokenizer"] = {
+            "type": "clip-bpe",
+            "vocab": _write(out_dir, "tokenizer/bpe_vocab.txt.gz", vocab_bytes),
+            "contextLength": text_cfg.context_length,
+            "startToken": tokenizer.start_token,
+            "endToken": tokenizer.end_token,
+            "padToken": 0,
+        }
+        manifest["templates"] = {"default": [DEFAULT_TEMPLATE], "ensemble": ENSEMBLE_TEMPLATES}
+    manifest["references"] = {"graphs": ref_graphs, "tasks": tasks_entry}
+    provenance: Dict[str, Any] = {
+        "source": source,
+        "exporter": {"name": "samclip-tools", "version": __version__, "torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
+        "parameters": parameters,
+        "architecture": cfg.to_dict(),
+    }
+    if has_clip:
+        provenance["tokenizer"] = vocab_origin
+    if created:
+        provenance["created"] = created
+    manifest["provenance"] = provenance
+    with open(os.path.join(out_dir, "samclip.json"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(manifest, indent=2) + "\n")
+    return manifest
