@@ -18,7 +18,8 @@ function recordingOrt(): { api: OrtApi; feeds: Array<Record<string, OrtTensor>>;
       async create(model, options) {
         const session = await real.InferenceSession.create(model, options);
         const run = session.run.bind(session) as (f: Record<string, OrtTensor>, names?: readonly string[]) => Promise<Record<string, OrtTensor>>;
-        return Object.assign(Object.create(session) as OrtSession, {
+        // OrtInferenceSession reads only these four members.
+        const recording = {
           inputMetadata: session.inputMetadata,
           outputMetadata: session.outputMetadata,
           release: () => session.release(),
@@ -28,7 +29,8 @@ function recordingOrt(): { api: OrtApi; feeds: Array<Record<string, OrtTensor>>;
             results.push(out);
             return out;
           },
-        });
+        };
+        return recording as unknown as OrtSession;
       },
     },
   };

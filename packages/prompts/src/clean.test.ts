@@ -46,5 +46,10 @@ describe('cleanText', () => {
   it('collapses Unicode whitespace, strips and lowercases', () => {
     expect(cleanText('  A\u00a0 Photo\t\nOF\u3000a  CAT ')).toBe('a photo of a cat');
     expect(cleanText('Fish &amp;amp; Chips')).toBe('fish & chips');
+    expect(cleanText(' Two  Spaces\tand\r\nbreaks ')).toBe('two spaces and breaks');
+    expect(cleanText('trailing ')).toBe('trailing');
+    expect(cleanText(' ')).toBe('');
+    expect(cleanText('')).toBe('');
+    expect(cleanText('Plain Prompt.')).toBe('plain prompt.');
   });
 });

@@ -10,16 +10,48 @@ import { HTML5_ENTITIES, INVALID_CHARREFS } from './html-entities.js';
  * decoded in the wrong encoding, which prompts typed or pasted by people do not contain.
  */
 export function cleanText(text: string): string {
-  const cleaned = isPlainAscii(text) ? text : htmlUnescape(htmlUnescape(fixText(text)));
-  return collapseWhitespace(cleaned).toLowerCase();
+  switch (classifyAscii(text)) {
+    case AsciiKind.Clean:
+      return text.toLowerCase();
+    case AsciiKind.NeedsWhitespaceCollapse:
+      return collapseWhitespace(text).toLowerCase();
+    default:
+      return collapseWhitespace(htmlUnescape(htmlUnescape(fixText(text)))).toLowerCase();
+  }
 }
 
-// Printable ASCII plus tab/newline/CR, without '&' (entities) or ESC (terminal escapes): every ftfy
-// fix and html.unescape leaves such text unchanged, so the common case skips them.
-const PLAIN_ASCII_RE = /^[\t\n\r\x20-\x25\x27-\x7e]*$/;
+const AsciiKind = {
+  /** Printable ASCII, single inner spaces: cleaning is only lowercasing. */
+  Clean: 0,
+  /** Printable ASCII with tabs, line breaks, repeated or edge spaces. */
+  NeedsWhitespaceCollapse: 1,
+  /** Anything else: '&' (entities), controls (ftfy, terminal escapes) or non-ASCII. */
+  Other: 2,
+} as const;
+type AsciiKind = (typeof AsciiKind)[keyof typeof AsciiKind];
 
-function isPlainAscii(text: string): boolean {
-  return PLAIN_ASCII_RE.test(text);
+/**
+ * Every ftfy fix and html.unescape leaves printable ASCII without '&' or ESC unchanged, so the
+ * common case of plain prompts skips them.
+ */
+function classifyAscii(text: string): AsciiKind {
+  let kind: AsciiKind = AsciiKind.Clean;
+  let previousSpace = true; // a leading space needs stripping
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x20) {
+      if (previousSpace) kind = AsciiKind.NeedsWhitespaceCollapse;
+      previousSpace = true;
+    } else if (code === 0x09 || code === 0x0a || code === 0x0d) {
+      kind = AsciiKind.NeedsWhitespaceCollapse;
+      previousSpace = true;
+    } else if (code < 0x20 || code > 0x7e || code === 0x26) {
+      return AsciiKind.Other;
+    } else {
+      previousSpace = false;
+    }
+  }
+  return previousSpace && text.length > 0 ? AsciiKind.NeedsWhitespaceCollapse : kind;
 }
 
 /**

@@ -76,6 +76,17 @@ describe('ClipTokenizer with a small vocab', () => {
     const tokenizer = ClipTokenizer.fromMergesText(merges, { contextLength: 4 });
     expect(Array.from(tokenizer.encodePadded('cat cat cat cat'))).toEqual([516, 513, 513, 517]);
     expect(Array.from(tokenizer.encodePadded('cat'))).toEqual([516, 513, 517, 0]);
+    expect(Array.from(tokenizer.encodePadded('cat cat'))).toEqual([516, 513, 513, 517]);
+    expect(Array.from(tokenizer.encodePadded('cat cat cat', 3))).toEqual([516, 513, 517]);
+    expect(tokenizer.tokenize('cat cat cat cat')).toHaveLength(6);
+    const padded = ClipTokenizer.fromMergesText(merges, { contextLength: 5, padToken: 7 });
+    expect(Array.from(padded.encodeBatch(['cat', '']))).toEqual([516, 513, 517, 7, 7, 516, 517, 7, 7, 7]);
+  });
+
+  it('treats special token text as the special token, like the reference cache', () => {
+    const tokenizer = ClipTokenizer.fromMergesText(merges);
+    expect(tokenizer.tokenize('cat<|endoftext|>')).toEqual([516, 513, 517, 517]);
+    expect(tokenizer.tokenize('<|startoftext|>')).toEqual([516, 516, 517]);
   });
 
   it('rejects malformed vocab and manifest disagreement with a typed error', () => {

@@ -55,6 +55,11 @@ const PRE_TOKEN_RE = new RegExp(
 /** Word-cache entries kept before the cache starts over, bounding memory in long-lived apps. */
 const WORD_CACHE_LIMIT = 100_000;
 
+/** CLIP's pre-tokens of the cleaned, lowercased text. */
+function preTokens(text: string): RegExpMatchArray | readonly string[] {
+  return cleanText(text).match(PRE_TOKEN_RE) ?? [];
+}
+
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
@@ -153,10 +158,8 @@ export class ClipTokenizer {
   /** BPE ids of the cleaned text, without start and end tokens. */
   encode(text: string): number[] {
     const ids: number[] = [];
-    const cleaned = cleanText(text);
-    PRE_TOKEN_RE.lastIndex = 0;
-    for (let match = PRE_TOKEN_RE.exec(cleaned); match !== null; match = PRE_TOKEN_RE.exec(cleaned)) {
-      const tokenIds = this.tokenIds(match[0]);
+    for (const preToken of preTokens(text)) {
+      const tokenIds = this.tokenIds(preToken);
       for (let i = 0; i < tokenIds.length; i++) ids.push(tokenIds[i] as number);
     }
     return ids;
@@ -164,8 +167,11 @@ export class ClipTokenizer {
 
   /** [start, ...encode(text), end], never truncated. */
   tokenize(text: string): number[] {
-    const ids = this.encode(text);
-    ids.unshift(this.startToken);
+    const ids = [this.startToken];
+    for (const preToken of preTokens(text)) {
+      const tokenIds = this.tokenIds(preToken);
+      for (let i = 0; i < tokenIds.length; i++) ids.push(tokenIds[i] as number);
+    }
     ids.push(this.endToken);
     return ids;
   }
@@ -176,7 +182,7 @@ export class ClipTokenizer {
    */
   encodePadded(text: string, contextLength: number = this.contextLength): Int32Array {
     const row = new Int32Array(checkCount(contextLength, 'contextLength', 2));
-    this.writeRow(this.tokenize(text), row);
+    this.writeRow(text, row, 0, row.length);
     return row;
   }
 
@@ -184,7 +190,7 @@ export class ClipTokenizer {
   encodeBatch(texts: readonly string[], contextLength: number = this.contextLength): Int32Array {
     const length = checkCount(contextLength, 'contextLength', 2);
     const out = new Int32Array(texts.length * length);
-    texts.forEach((text, b) => this.writeRow(this.tokenize(text), out.subarray(b * length, (b + 1) * length)));
+    for (let b = 0; b < texts.length; b++) this.writeRow(texts[b] as string, out, b * length, length);
     return out;
   }
 
@@ -215,15 +221,24 @@ export class ClipTokenizer {
     return new TextDecoder('utf-8').decode(new Uint8Array(bytes));
   }
 
-  private writeRow(ids: readonly number[], row: Int32Array): void {
-    const length = row.length;
-    if (ids.length > length) {
-      for (let i = 0; i < length - 1; i++) row[i] = ids[i] as number;
-      row[length - 1] = this.endToken;
-      return;
+  /**
+   * Writes start, ids and end into the zeroed row out[offset, offset + length); once the row is full
+   * its last slot becomes the end token.
+   */
+  private writeRow(text: string, out: Int32Array, offset: number, length: number): void {
+    const end = offset + length;
+    out[offset] = this.startToken;
+    let position = offset + 1;
+    fill: for (const preToken of preTokens(text)) {
+      const tokenIds = this.tokenIds(preToken);
+      for (let i = 0; i < tokenIds.length; i++) {
+        if (position === end) break fill;
+        out[position++] = tokenIds[i] as number;
+      }
     }
-    for (let i = 0; i < ids.length; i++) row[i] = ids[i] as number;
-    if (this.padToken !== 0) row.fill(this.padToken, ids.length);
+    if (position === end) position = end - 1;
+    out[position] = this.endToken;
+    if (this.padToken !== 0) out.fill(this.padToken, position + 1, end);
   }
 
   private tokenIds(preToken: string): readonly number[] {

@@ -53,6 +53,7 @@ def map_state_dict(
     renamed: Dict[str, torch.Tensor] = {}
     unexpected: List[str] = []
     mismatched: List[str] = []
+    mismatched_targets = set()
     for key, value in state_dict.items():
         if ignore and key.startswith(ignore):
             continue
@@ -62,10 +63,11 @@ def map_state_dict(
             continue
         if tuple(value.shape) != tuple(expected[target].shape):
             mismatched.append(f"{key} {tuple(value.shape)} vs {target} {tuple(expected[target].shape)}")
+            mismatched_targets.add(target)
             continue
         renamed[target] = value
     covered = tuple(dst for _, dst in mapping)
-    missing = sorted(k for k in expected if k.startswith(covered) and k not in renamed)
+    missing = sorted(k for k in expected if k.startswith(covered) and k not in renamed and k not in mismatched_targets)
     if missing or unexpected or mismatched:
         raise CheckpointKeyError(source, missing, sorted(unexpected), mismatched)
     return renamed

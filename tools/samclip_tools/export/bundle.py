@@ -196,7 +196,7 @@ def export_bundle(
     for role in roles:
         spec: GraphSpec = specs[role]
         log(f"exporting {role}")
-        model_bytes = export_onnx(spec, [torch.from_numpy(x) for x in feeds[role]])
+        model_bytes = export_onnx(spec, [torch.from_numpy(x) for x in feeds[role]], [y.shape for y in outputs[role]])
         onnx.checker.check_model(onnx.load_from_string(model_bytes))
         entry = _write(out_dir, f"graphs/{role}.fp32.onnx", model_bytes)
         graphs[role] = {"role": role, "variants": {"fp32": dict(entry, dtype="fp32")}}

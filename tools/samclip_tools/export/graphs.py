@@ -89,7 +89,8 @@ def role_specs(models, return_single_mask: bool = False) -> Dict[str, GraphSpec]
     decoder_io = (
         ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size"],
         ["masks", "iou_predictions", "low_res_masks"],
-        {"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}},
+        # masks follow orig_im_size, a runtime value.
+        {"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}, "masks": {2: "height", 3: "width"}},
     )
     text_io = (["input_ids"], ["text_embeds"], {"input_ids": {0: "batch"}, "text_embeds": {0: "batch"}})
     if models.samclip is not None:
@@ -125,7 +126,24 @@ def _export_kwargs() -> Dict:
     return kwargs
 
 
-def export_onnx(spec: GraphSpec, example_inputs: Sequence[torch.Tensor]) -> bytes:
+def _fix_output_shapes(model: onnx.ModelProto, spec: GraphSpec, example_outputs: Sequence[Sequence[int]]) -> None:
+    """States every output dim: the traced size where static, the dynamic axis name where dynamic.
+    (The tracer loses static sizes behind reshapes with -1, e.g. after window unpartitioning.)"""
+    for vi, shape in zip(model.graph.output, example_outputs):
+        dynamic = spec.dynamic_axes.get(vi.name, {})
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) != len(shape):
+            del dims[:]
+            for _ in shape:
+                dims.add()
+        for axis, (dim, size) in enumerate(zip(dims, shape)):
+            if axis in dynamic:
+                dim.dim_param = dynamic[axis]
+            else:
+                dim.dim_value = int(size)
+
+
+def export_onnx(spec: GraphSpec, example_inputs: Sequence[torch.Tensor], example_outputs: Sequence[Sequence[int]]) -> bytes:
     """The serialized ONNX model of one role, opset 17, constants folded, no doc strings."""
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
@@ -145,6 +163,7 @@ def export_onnx(spec: GraphSpec, example_inputs: Sequence[torch.Tensor]) -> byte
             **_export_kwargs(),
         )
     model = onnx.load_from_string(buffer.getvalue())
+    _fix_output_shapes(model, spec, example_outputs)
     model.doc_string = ""
     for node in model.graph.node:
         node.doc_string = ""

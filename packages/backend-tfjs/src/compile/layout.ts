@@ -110,7 +110,10 @@ function sinkTransposes(nodes: Node[], shapeOf: (name: string) => readonly numbe
   return false;
 }
 
-/** Replaces Transpose(Transpose(x, p), q) by Identity(x) when the two cancel, or one Transpose otherwise. */
+/**
+ * Transpose(Transpose(x, p), q): when the two cancel, readers use x directly (an Identity keeps a
+ * graph output's name); otherwise one composed Transpose remains.
+ */
 function cancelPairs(nodes: Node[], outputs: ReadonlySet<string>): boolean {
   const producer = new Map<string, Node>();
   for (const n of nodes) n.outputs.forEach((o) => producer.set(o, n));
@@ -124,6 +127,16 @@ function cancelPairs(nodes: Node[], outputs: ReadonlySet<string>): boolean {
     if (!inner || !outer || !first) continue;
     const composed = outer.map((p) => first[p]!);
     const identity = composed.every((p, j) => p === j);
+    const y = node.outputs[0]!;
+    if (identity && !outputs.has(y)) {
+      // Readers of the pair's output read its source instead.
+      const source = inner.inputs[0]!;
+      for (const n of nodes) n.inputs = n.inputs.map((name) => (name === y ? source : name));
+      nodes.splice(i, 1);
+      i -= 1;
+      changed = true;
+      continue;
+    }
     nodes[i] = identity
       ? { name: node.name, opType: 'Identity', domain: '', inputs: [inner.inputs[0]!], outputs: node.outputs, attributes: [] }
       : transpose(node.name, inner.inputs[0]!, node.outputs[0]!, composed);

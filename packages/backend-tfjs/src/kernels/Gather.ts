@@ -7,7 +7,7 @@ import { normalizeAxis } from './util.js';
 /** Negative indices count from the end of the axis. */
 export function wrapIndices(indices: tf.Tensor, dim: number): tf.Tensor {
   const i = toInt(indices);
-  return tf.where(tf.less(i, 0), tf.add(i, dim), i);
+  return tf.where(tf.less(i, 0), tf.add(i, tf.scalar(dim, 'int32')), i);
 }
 
 export const Gather: Kernel = {

@@ -17,7 +17,7 @@ export const GatherElements: Kernel = {
     for (let d = dims.length - 1; d >= 0; d--) {
       const broadcastShape = indexDims.map((n, i) => (i === d ? n : 1));
       const coordinate = d === axis ? indices : tf.reshape(tf.range(0, indexDims[d]!, 1, 'int32'), broadcastShape);
-      flat = tf.add(flat, tf.mul(coordinate, stride));
+      flat = tf.add(flat, tf.mul(coordinate, tf.scalar(stride, 'int32')));
       stride *= dims[d]!;
     }
     return [deviceValue(tf.gather(tf.reshape(ctx.tensor(0), [-1]), flat), ctx.dtype(0))];

@@ -28,7 +28,7 @@ function plan(ctx: KernelContext): AxisResize[] {
   const scalesIndex = ctx.opset < 11 ? 1 : 2;
   const scalesGiven = ctx.has(scalesIndex) && ctx.dims(scalesIndex).some((d) => d > 0);
   const sizes = ctx.opset >= 11 && ctx.has(3) ? ctx.numbers(3) : undefined;
-  const result: AxisResize[] = dims.map((d) => ({ inSize: d, outSize: d, scale: 1, roiStart: 0, roiEnd: 1 }));
+  const result: AxisResize[] = dims.map((d) => ({ inSize: d, outSize: d, scale: 1, lengthResized: d, roiStart: 0, roiEnd: 1 }));
   const policy = ctx.attrString('keep_aspect_ratio_policy', 'stretch');
   let scales: number[];
   if (scalesGiven) scales = ctx.numbers(scalesIndex);
@@ -45,7 +45,8 @@ function plan(ctx: KernelContext): AxisResize[] {
     const inSize = dims[axis]!;
     const scale = scales[i]!;
     const outSize = sizes && policy === 'stretch' && !scalesGiven ? sizes[i]! : sizes && !scalesGiven ? Math.floor(inSize * scale + 0.5) : Math.floor(inSize * scale);
-    result[axis] = { inSize, outSize, scale, roiStart: roi?.[i] ?? 0, roiEnd: roi?.[i + axes.length] ?? 1 };
+    const lengthResized = inSize * scale;
+    result[axis] = { inSize, outSize, scale, lengthResized, roiStart: roi?.[i] ?? 0, roiEnd: roi?.[i + axes.length] ?? 1 };
   });
   return result;
 }

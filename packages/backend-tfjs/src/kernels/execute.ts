@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SamClipError, isSamClipError } from '@samclip/core';
 import type { Node } from '@samclip/core';
+import { tfDtypeOf } from '../runtime/value.js';
 import type { Value } from '../runtime/value.js';
 import { NodeContext } from './context.js';
 import type { Kernel } from './types.js';
@@ -11,7 +12,8 @@ export function executeNode(kernel: Kernel, node: Node, opset: number, inputs: R
   let produced: Array<Value | undefined> = [];
   try {
     tf.tidy(() => {
-      produced = kernel.run(ctx);
+      // tfjs promotes int32 mixed with JS numbers to float32; outputs keep their ONNX type's engine dtype.
+      produced = kernel.run(ctx).map((v) => (v?.device && v.device.dtype !== tfDtypeOf(v.dtype) ? { ...v, device: tf.cast(v.device, tfDtypeOf(v.dtype)) } : v));
       return produced.flatMap((v) => (v?.device ? [v.device] : []));
     });
   } catch (error) {

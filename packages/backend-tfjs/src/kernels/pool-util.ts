@@ -118,7 +118,7 @@ export function maxPoolIndices(x: tf.Tensor, g: PoolGeometry, storageOrder: numb
       index = tf.where(better, tf.broadcastTo(flat, slice.shape), index);
     }
   }
-  return index!;
+  return tf.cast(index!, 'int32');
 }
 
 export function averagePool(x: tf.Tensor, g: PoolGeometry, countIncludePad: boolean): tf.Tensor {

@@ -26,7 +26,7 @@ export function expandQuantParam(param: tf.Tensor, dims: readonly number[], ctx:
   const axis = normalizeAxis(ctx.attrInt('axis', 1), dims.length, ctx.node);
   const blockSize = ctx.attrInt('block_size', 0);
   if (blockSize > 0) {
-    const index = tf.floorDiv(tf.range(0, dims[axis]!, 1, 'int32'), blockSize);
+    const index = tf.floorDiv(tf.range(0, dims[axis]!, 1, 'int32'), tf.scalar(blockSize, 'int32'));
     return tf.gather(param, index, axis);
   }
   if (param.rank !== 1) {

@@ -7,6 +7,8 @@ export interface AxisResize {
   inSize: number;
   outSize: number;
   scale: number;
+  /** inSize · scale before flooring (ONNX's reference uses it for align_corners and friends); outSize when sizes were given. */
+  lengthResized: number;
   /** Original-frame coordinate of each output index (per ONNX coordinate_transformation_mode). */
   roiStart: number;
   roiEnd: number;
@@ -22,24 +24,24 @@ export interface ResizeMode {
 }
 
 export function originalCoordinate(x: number, a: AxisResize, coordinateMode: string): number {
-  const { inSize, outSize, scale } = a;
+  const { inSize, outSize, scale, lengthResized } = a;
   switch (coordinateMode) {
     case 'half_pixel':
       return (x + 0.5) / scale - 0.5;
     case 'half_pixel_symmetric': {
-      const adjustment = outSize / (scale * inSize);
+      const adjustment = outSize / lengthResized;
       const center = inSize / 2;
       return center * (1 - adjustment) + (x + 0.5) / scale - 0.5;
     }
     case 'pytorch_half_pixel':
-      return outSize > 1 ? (x + 0.5) / scale - 0.5 : 0;
+      return lengthResized > 1 ? (x + 0.5) / scale - 0.5 : 0;
     case 'align_corners':
-      return outSize === 1 ? 0 : (x * (inSize - 1)) / (outSize - 1);
+      return lengthResized === 1 ? 0 : (x * (inSize - 1)) / (lengthResized - 1);
     case 'asymmetric':
       return x / scale;
     case 'tf_crop_and_resize':
-      return outSize > 1
-        ? a.roiStart * (inSize - 1) + (x * (a.roiEnd - a.roiStart) * (inSize - 1)) / (outSize - 1)
+      return lengthResized > 1
+        ? a.roiStart * (inSize - 1) + (x * (a.roiEnd - a.roiStart) * (inSize - 1)) / (lengthResized - 1)
         : 0.5 * (a.roiStart + a.roiEnd) * (inSize - 1);
     default:
       throw new Error(`unknown coordinate_transformation_mode "${coordinateMode}"`);

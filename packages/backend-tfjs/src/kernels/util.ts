@@ -39,8 +39,9 @@ const WRAP: Partial<Record<DType, [number, number]>> = {
 export function wrapInteger(t: tf.Tensor, dtype: DType): tf.Tensor {
   const wrap = WRAP[dtype];
   if (!wrap) return t;
-  const [modulus, offset] = wrap;
-  return offset ? tf.sub(tf.mod(tf.add(t, offset), modulus), offset) : tf.mod(t, modulus);
+  const [modulus, offset] = wrap.map((n) => tf.scalar(n, 'int32')) as [tf.Tensor, tf.Tensor];
+  const x = tf.cast(t, 'int32');
+  return wrap[1] ? tf.sub(tf.mod(tf.add(x, offset), modulus), offset) : tf.mod(x, modulus);
 }
 
 export function sameShape(ctx: ShapeContext): Array<readonly number[] | undefined> {

@@ -104,6 +104,24 @@ describe('backend registry', () => {
     expect(registry.list()).toEqual([]);
   });
 
+  it('treats an init() that throws synchronously like a rejection', async () => {
+    const registry = new BackendRegistry();
+    const backend: Backend = {
+      init: () => {
+        throw new Error('no adapter');
+      },
+      isSupported: async () => true,
+      createSession: async () => {
+        throw new Error('not used');
+      },
+    };
+    registry.register('sync', backend, 2);
+    registry.register('fallback', fakeBackend(), 1);
+    const resolved = await registry.resolve();
+    expect(resolved.name).toBe('fallback');
+    expect(resolved.fallbacks).toEqual([{ name: 'sync', reason: 'init() failed: no adapter' }]);
+  });
+
   it('reports support status without initialising', async () => {
     const registry = new BackendRegistry();
     const backend = fakeBackend({ supported: { supported: false, reason: 'needs a browser' } });

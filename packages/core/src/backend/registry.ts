@@ -106,7 +106,10 @@ export class BackendRegistry {
 
   /** Resolves to undefined when ready, or the reason init() failed (memoised either way). */
   #init(entry: Entry): Promise<string | undefined> {
-    entry.init ??= entry.backend.init().then(
+    // Through a promise chain so that an init() that throws synchronously is caught like a rejection.
+    entry.init ??= Promise.resolve()
+      .then(() => entry.backend.init())
+      .then(
       () => undefined,
       (error: unknown) => `init() failed: ${messageOf(error)}`,
     );

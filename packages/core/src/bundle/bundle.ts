@@ -112,21 +112,22 @@ export class Bundle {
   async readEntry(entry: FileEntry, options: ReadOptions = {}): Promise<Uint8Array> {
     const key = this.source.cacheKey?.(entry.file);
     const cache = key === undefined ? undefined : this.#cache;
+    // The cache only saves downloads: when it cannot be used (quota, private browsing, a read-only
+    // directory) or holds a damaged entry, the file is fetched from the source instead.
     if (cache && key !== undefined) {
-      const hit = await cache.get(key, entry.sha256);
+      const hit = await cache.get(key, entry.sha256).catch(() => undefined);
       if (hit) {
         try {
           await verifyFileEntry(entry, hit, 'the download cache');
           return hit;
         } catch {
-          // A damaged cache entry is dropped and the file fetched again rather than failing the load.
-          await cache.delete(key, entry.sha256);
+          await cache.delete(key, entry.sha256).catch(() => undefined);
         }
       }
     }
     const bytes = await this.source.read(entry.file, options);
     await verifyFileEntry(entry, bytes, this.source.describe());
-    if (cache && key !== undefined) await cache.put(key, entry.sha256, bytes);
+    if (cache && key !== undefined) await cache.put(key, entry.sha256, bytes).catch(() => undefined);
     return bytes;
   }
 
@@ -134,7 +135,7 @@ export class Bundle {
   async readFile(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
     const entry = this.#entries.get(path);
     if (!entry) {
-      throw new SamClipError('NOT_FOUND', `bundle "${this.name}" lists no file "${path}" in samclip.json, so it cannot be read verified`, {
+      throw new SamClipError('NOT_FOUND', `bundle "${this.name}" lists no file "${path}" in samclip.json, so it cannot be verified; list it there (task reference tensors go in references.files)`, {
         file: path,
       });
     }

@@ -106,6 +106,15 @@ describe('samclip.json schema', () => {
     expect(failure(() => parseManifest(noTokenizer)).message).toContain('needs "tokenizer"');
   });
 
+  it('checks that references and tokenizer agree with the rest of the manifest', async () => {
+    const refs = await manifestJson();
+    refs['references']['graphs']['ghost'] = refs['references']['graphs']['backbone'];
+    expect(failure(() => parseManifest(refs)).message).toBe('references.graphs names graph "ghost", which samclip.json does not define');
+    const context = await manifestJson();
+    context['tokenizer']['contextLength'] = 64;
+    expect(failure(() => parseManifest(context)).message).toContain('tokenizer.contextLength is 64 but config.contextLength is 77');
+  });
+
   it('lets a graph override config for itself (a second backbone resolution)', async () => {
     const json = await manifestJson();
     json['graphs']['backbone_small'] = { ...json['graphs']['backbone'], config: { imageSize: 32, gridSize: 2 } };

@@ -352,6 +352,13 @@ function checkSemantics(manifest: BundleManifest): void {
   if (present.has('text_encoder') && !manifest.tokenizer) {
     throw invalid(`a ${kind} bundle has a text encoder and needs "tokenizer" in samclip.json`);
   }
+  const tokenizer = manifest.tokenizer;
+  if (tokenizer && typeof manifest.config.contextLength === 'number' && tokenizer.contextLength !== manifest.config.contextLength) {
+    throw invalid(`tokenizer.contextLength is ${tokenizer.contextLength} but config.contextLength is ${manifest.config.contextLength}; they must agree`);
+  }
+  for (const graph of Object.keys(manifest.references?.graphs ?? {})) {
+    if (!manifest.graphs[graph]) throw invalid(`references.graphs names graph "${graph}", which samclip.json does not define`, { graph });
+  }
   const seen = new Map<string, string>();
   for (const { entry, where } of manifestFiles(manifest)) {
     const problem = bundlePathProblem(entry.file);

@@ -146,6 +146,11 @@ describe('encodeModel / decodeModel', () => {
     expect(encodeModel(decoded)).toEqual(bytes);
   });
 
+  it('decodes a Node Buffer to the same model', () => {
+    const model = richModel();
+    expect(decodeModel(Buffer.from(encodeModel(model)))).toEqual(model);
+  });
+
   it('returns a plain Uint8Array and shares aligned weight memory with the input', () => {
     const bytes = encodeModel(richModel());
     expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);

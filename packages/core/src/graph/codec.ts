@@ -137,6 +137,15 @@ interface ModelMessage {
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
+/** A plain Uint8Array view (protobufjs hands out Node Buffers when decoding a Buffer). */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function plainBytesList(list: Uint8Array[] | undefined): Uint8Array[] {
+  return (list ?? []).map(plainBytes);
+}
+
 /** Whether a decoded message carries a field on the wire (protobufjs keeps defaults on the prototype). */
 function has<T extends object>(message: T, key: keyof T & string): boolean {
   return Object.prototype.hasOwnProperty.call(message, key);
@@ -434,10 +443,10 @@ function decodeAttribute(message: AttributeMessage, nodeLabel: string): Attribut
       value = { type: 'graphs', value: (message.graphs ?? []).map((graph) => decodeGraph(graph)) };
       break;
     case ATTRIBUTE_TYPE.sparse_tensor:
-      value = { type: 'sparse_tensor', value: message.sparseTensor ?? new Uint8Array(0) };
+      value = { type: 'sparse_tensor', value: plainBytes(message.sparseTensor ?? new Uint8Array(0)) };
       break;
     case ATTRIBUTE_TYPE.sparse_tensors:
-      value = { type: 'sparse_tensors', value: [...(message.sparseTensors ?? [])] };
+      value = { type: 'sparse_tensors', value: plainBytesList(message.sparseTensors) };
       break;
     case ATTRIBUTE_TYPE.type_proto:
       value = { type: 'type_proto', value: requireType(message.tp, what) };
@@ -472,7 +481,7 @@ function decodeNode(message: NodeMessage, index: number): Node {
   if (message.docString) node.docString = message.docString;
   if (message.overload) node.overload = message.overload;
   if ((message.metadataProps ?? []).length > 0) node.metadataProps = decodeEntries(message.metadataProps);
-  if ((message.deviceConfigurations ?? []).length > 0) node.deviceConfigurations = [...(message.deviceConfigurations ?? [])];
+  if ((message.deviceConfigurations ?? []).length > 0) node.deviceConfigurations = plainBytesList(message.deviceConfigurations);
   return node;
 }
 
@@ -486,8 +495,8 @@ function decodeGraph(message: GraphMessage): Graph {
     valueInfo: (message.valueInfo ?? []).map(decodeValueInfo),
   };
   if (message.docString) graph.docString = message.docString;
-  if ((message.sparseInitializer ?? []).length > 0) graph.sparseInitializers = [...(message.sparseInitializer ?? [])];
-  if ((message.quantizationAnnotation ?? []).length > 0) graph.quantizationAnnotations = [...(message.quantizationAnnotation ?? [])];
+  if ((message.sparseInitializer ?? []).length > 0) graph.sparseInitializers = plainBytesList(message.sparseInitializer);
+  if ((message.quantizationAnnotation ?? []).length > 0) graph.quantizationAnnotations = plainBytesList(message.quantizationAnnotation);
   if ((message.metadataProps ?? []).length > 0) graph.metadataProps = decodeEntries(message.metadataProps);
   return graph;
 }
@@ -536,9 +545,9 @@ export function decodeModel(bytes: Uint8Array): Model {
   if (message.domain) model.domain = message.domain;
   if (has(message, 'modelVersion')) model.modelVersion = longToSafeNumber(message.modelVersion, 'The model version');
   if (message.docString) model.docString = message.docString;
-  if ((message.functions ?? []).length > 0) model.functions = [...(message.functions ?? [])];
-  if ((message.trainingInfo ?? []).length > 0) model.trainingInfo = [...(message.trainingInfo ?? [])];
-  if ((message.configuration ?? []).length > 0) model.configurations = [...(message.configuration ?? [])];
+  if ((message.functions ?? []).length > 0) model.functions = plainBytesList(message.functions);
+  if ((message.trainingInfo ?? []).length > 0) model.trainingInfo = plainBytesList(message.trainingInfo);
+  if ((message.configuration ?? []).length > 0) model.configurations = plainBytesList(message.configuration);
   return model;
 }
 

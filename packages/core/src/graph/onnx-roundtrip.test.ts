@@ -223,7 +223,7 @@ describe.skipIf(models.length === 0)('decodeModel/encodeModel round trip through
   if (!haveNodeTests) console.warn(`[graph] ${nodeTestsDir} is missing: checking fixtures/ only (set CI=true to make this an error).`);
 
   it.each(models.map((file) => [path.relative(repoRoot, file), file] as const))('%s', async (_label, file) => {
-    const original = new Uint8Array(fs.readFileSync(file));
+    const original = fs.readFileSync(file);
     const model = decodeModel(original);
     const reencoded = encodeModel(model);
     // Encoding is a fixed point: decoding what we wrote and writing it again changes no byte.

@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { SamClipError } from '../errors.js';
 import { decodeModel, encodeModel } from '../graph/index.js';
-import { checkGraphContract, contractConfigKeys, inferConfigFromModel, validateGraphContract } from './contracts.js';
+import { ROLE_CONTRACTS, checkGraphContract, contractConfigKeys, inferConfigFromModel, validateGraphContract } from './contracts.js';
+import type { TensorContract } from './contracts.js';
 import { ROLES } from './roles.js';
 import { TINY_CONFIG, roleModel } from './test-utils/role-models.js';
 
@@ -113,5 +115,24 @@ describe('role contracts', () => {
   it('lists the config keys each role needs', () => {
     expect(contractConfigKeys('text_encoder').sort()).toEqual(['contextLength', 'textEmbedDim']);
     expect(contractConfigKeys('prompt_decoder').sort()).toEqual(['embedDim', 'gridSize', 'maskInputSize']);
+  });
+});
+
+describe('docs/bundle-format.md', () => {
+  it('states the same contracts as ROLE_CONTRACTS', async () => {
+    const doc = await readFile(new URL('../../../../docs/bundle-format.md', import.meta.url), 'utf8');
+    const rows = doc.split('\n').filter((line) => /^\| `[a-z_]+` \|/.test(line));
+    const render = (tensors: readonly TensorContract[]): string =>
+      tensors
+        .map((t) => `\`${t.name}\` ${t.dtype} [${t.shape.map((d) => (d.kind === 'fixed' ? String(d.value) : d.symbol)).join(',')}]`)
+        .join(', ');
+    const documented = Object.fromEntries(
+      rows.map((row) => {
+        const [, role, inputs, outputs] = row.split('|').map((cell) => cell.trim());
+        return [role!.replaceAll('`', ''), { inputs, outputs }];
+      }),
+    );
+    const expected = Object.fromEntries(ROLES.map((role) => [role, { inputs: render(ROLE_CONTRACTS[role].inputs), outputs: render(ROLE_CONTRACTS[role].outputs) }]));
+    expect(documented).toEqual(expected);
   });
 });
