@@ -8,6 +8,7 @@ export const samclipAliases = {
   '@samclip/core/node': fileURLToPath(new URL('./packages/core/src/node.ts', import.meta.url)),
   '@samclip/core': pkg('core'),
   '@samclip/prompts': pkg('prompts'),
+  '@samclip/backend-ort/node': fileURLToPath(new URL('./packages/backend-ort/src/node.ts', import.meta.url)),
   '@samclip/backend-ort': pkg('backend-ort'),
   '@samclip/backend-tfjs': pkg('backend-tfjs'),
   '@samclip/converter': pkg('converter'),

@@ -38,7 +38,7 @@ def read_pb(path: str) -> np.ndarray:
     t = onnx.TensorProto()
     with open(path, "rb") as f:
         t.ParseFromString(f.read())
-    return numpy_helper.to_array(t)
+    return numpy_helper.to_array(t).copy()
 
 
 def read_pb_named(path: str):

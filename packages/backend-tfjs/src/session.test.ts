@@ -38,9 +38,9 @@ function convNet(): Uint8Array {
 /** The same network computed directly with tfjs ops (NCHW via explicit transposes). */
 function convNetReference(x: Tensor): Float32Array {
   return tf.tidy(() => {
-    const conv = (input: tf.Tensor4D, w: Tensor) =>
-      tf.conv2d(input, tf.transpose(tf.tensor(w.data as Float32Array, [...w.dims]), [2, 3, 1, 0]) as tf.Tensor4D, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    const nhwc = tf.transpose(tf.tensor(x.data as Float32Array, [...x.dims]), [0, 2, 3, 1]) as tf.Tensor4D;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+    const conv = (input: tf.Tensor4D, w: Tensor) => tf.conv2d(input, tf.transpose(tf.tensor(w.data as Float32Array, w.dims as [number, number, number, number]), [2, 3, 1, 0]) as tf.Tensor4D, 1, pad);
+    const nhwc = tf.transpose(tf.tensor(x.data as Float32Array, x.dims as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
     const r1 = tf.relu(tf.add(conv(nhwc, randomTensor([4, 3, 3, 3], 2)), tf.tensor1d(randomTensor([4], 3).data))) as tf.Tensor4D;
     const c2 = conv(r1, randomTensor([4, 4, 3, 3], 4));
     return tf.reshape(tf.transpose(c2, [0, 3, 1, 2]), [1, 4, 64]).dataSync() as Float32Array;

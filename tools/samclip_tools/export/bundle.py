@@ -108,10 +108,6 @@ def _bundle_config(kind: str, cfg: ModelConfig, logit_scale: Optional[float], nu
     return out
 
 
-def _param_count(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 @torch.no_grad()
 def export_bundle(
     models: ModelSet,
@@ -200,7 +196,7 @@ def export_bundle(
         onnx.checker.check_model(onnx.load_from_string(model_bytes))
         entry = _write(out_dir, f"graphs/{role}.fp32.onnx", model_bytes)
         graphs[role] = {"role": role, "variants": {"fp32": dict(entry, dtype="fp32")}}
-        parameters[role] = _param_count(spec.module)
+        parameters[role] = spec.parameters
         ref_graphs[role] = {
             "inputs": [_write(out_dir, f"references/{role}/input_{i}.pb", tensor_pb(x, n)) for i, (x, n) in enumerate(zip(feeds[role], spec.input_names))],
             "outputs": [_write(out_dir, f"references/{role}/output_{i}.pb", tensor_pb(y, n)) for i, (y, n) in enumerate(zip(outputs[role], spec.output_names))],

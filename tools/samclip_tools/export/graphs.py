@@ -81,6 +81,16 @@ class GraphSpec:
     input_names: List[str]
     output_names: List[str]
     dynamic_axes: Dict[str, Dict[int, str]] = field(default_factory=dict)
+    parameters: int = 0  # trainable parameters the graph computes with (PyTorch count, before constant folding)
+
+
+def _count(*modules: nn.Module) -> int:
+    return sum(p.numel() for m in modules for p in m.parameters())
+
+
+def _text_parameters(text: TextEncoder) -> int:
+    # logit_scale is a text-tower key but no part of the text graph.
+    return _count(text.token_embedding, text.transformer, text.ln_final) + text.positional_embedding.numel() + text.text_projection.numel()
 
 
 def role_specs(models, return_single_mask: bool = False) -> Dict[str, GraphSpec]:
@@ -114,6 +124,19 @@ def role_specs(models, return_single_mask: bool = False) -> Dict[str, GraphSpec]
         specs["text_encoder"] = GraphSpec("text_encoder", TextGraph(m), *text_io)
     for spec in specs.values():
         spec.module.eval()
+    if models.samclip is not None:
+        m = models.samclip
+        specs["backbone"].parameters = _count(m.image_encoder) - _count(m.image_encoder.neck)
+        specs["sam_neck"].parameters = _count(m.image_encoder.neck)
+        specs["prompt_decoder"].parameters = _count(m.prompt_encoder, m.mask_decoder)
+        specs["clip_head"].parameters = _count(m.clip_head)
+        specs["text_encoder"].parameters = _text_parameters(m)
+    if models.sam is not None:
+        specs["sam_encoder"].parameters = _count(models.sam.image_encoder)
+        specs["prompt_decoder"].parameters = _count(models.sam.prompt_encoder, models.sam.mask_decoder)
+    if models.clip is not None:
+        specs["clip_image_encoder"].parameters = _count(models.clip.visual)
+        specs["text_encoder"].parameters = _text_parameters(models.clip)
     return specs
 
 
