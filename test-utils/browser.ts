@@ -37,7 +37,17 @@ export function haveChromium(): boolean {
   return present;
 }
 
-/** One ES module holding `entry` and everything it imports, for a <script type="module">. */
+/**
+ * Chromium switches for the GPU backends: WebGL2 falls back to SwiftShader under `--disable-gpu`,
+ * and WebGPU needs `--enable-unsafe-webgpu` on Linux (it then runs on SwiftShader's Vulkan too;
+ * on a machine with a GPU, SAMCLIP_CHROMIUM_GPU=1 drops `--disable-gpu` so the real adapter is used).
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+
+/**
+ * One ES module holding `entry` and everything it imports, for a <script type="module">. Dynamic
+ * imports (engines loaded on first use) are inlined so the page needs only this one file.
+ */
 export async function bundleForBrowser(entry: string, alias: Record<string, string> = {}): Promise<string> {
   const build = await rolldown({
     input: entry,
@@ -46,7 +56,7 @@ export async function bundleForBrowser(entry: string, alias: Record<string, stri
     resolve: { alias, extensionAlias: { '.js': ['.ts', '.js'] } },
   });
   try {
-    const { output } = await build.generate({ format: 'esm' });
+    const { output } = await build.generate({ format: 'esm', codeSplitting: false });
     const [chunk] = output;
     if (output.length !== 1 || chunk === undefined || chunk.type !== 'chunk') {
       throw new Error(`bundling ${entry} produced ${output.length} outputs; browser test entries must not split into chunks`);
@@ -131,6 +141,12 @@ export interface BrowserRun {
   script: string;
   /** Extra directories the page may fetch, by URL prefix ending in '/'. */
   mounts?: Record<string, string>;
+  /** Extra in-memory files by URL path. */
+  files?: Record<string, string | Uint8Array>;
+  /** Extra Chromium switches (for example WEBGPU_ARGS). */
+  args?: readonly string[];
+  /** Console messages of type error that are expected (matched as substrings) and not failures. */
+  allowConsoleErrors?: readonly string[];
 }
 
 /**
@@ -140,18 +156,20 @@ export interface BrowserRun {
  */
 export async function withBrowserPage<T>(run: BrowserRun, use: (page: Page, origin: string) => Promise<T>): Promise<T> {
   const html = '<!doctype html><meta charset="utf-8"><title>samclip browser test</title><link rel="icon" href="data:,"><script type="module" src="/entry.js"></script>';
-  const spec: ServeSpec = { files: { '/index.html': html, '/entry.js': run.script } };
+  const spec: ServeSpec = { files: { ...run.files, '/index.html': html, '/entry.js': run.script } };
   if (run.mounts !== undefined) spec.mounts = run.mounts;
   const server = await serveStatic(spec);
   const profile = await mkdtemp(path.join(os.tmpdir(), 'samclip-chromium-'));
   try {
-    const context = await chromium.launchPersistentContext(profile, { headless: true, executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const baseArgs = process.env['SAMCLIP_CHROMIUM_GPU'] === '1' ? CHROMIUM_ARGS.filter((arg) => arg !== '--disable-gpu') : CHROMIUM_ARGS;
+    const args = [...baseArgs, ...(run.args ?? [])];
+    const context = await chromium.launchPersistentContext(profile, { headless: true, executablePath: CHROMIUM_PATH, args });
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       const pageErrors: string[] = [];
       page.on('pageerror', (error) => pageErrors.push(error.message));
       page.on('console', (message) => {
-        if (message.type() === 'error') pageErrors.push(message.text());
+        if (message.type() === 'error' && !(run.allowConsoleErrors ?? []).some((text) => message.text().includes(text))) pageErrors.push(message.text());
       });
       await page.goto(`${server.origin}/`, { waitUntil: 'load' });
       const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);

@@ -13,6 +13,7 @@ import torch
 from conftest import load_manifest, read_pb, read_pb_named, run_ort, run_ort_arrays
 from samclip_tools.export import KIND_ROLES, OPSET
 from samclip_tools.export.graphs import role_specs
+from samclip_tools.preprocess import preprocess_sam
 from samclip_tools.tokenizer import SimpleTokenizer
 
 ATOL = 1e-4
@@ -162,7 +163,10 @@ def test_segment_tasks_are_reproduced_by_the_decoder_graph(tiny_bundles, kind, t
         tasks = json.load(f)
     image = read_pb(os.path.join(path, tasks["image"]["file"]))
     assert image.dtype == np.uint8 and image.shape == (tasks["image"]["height"], tasks["image"]["width"], 3)
-    emb = read_pb(os.path.join(path, tasks["imageEmbeddings"]))
+    pixel_values, input_size = preprocess_sam(image, manifest["config"]["imageSize"])
+    assert np.array_equal(read_pb(os.path.join(path, tasks["samInput"]["pixelValues"])), pixel_values)
+    assert tasks["samInput"]["inputSize"] == list(input_size)
+    emb = read_pb(os.path.join(path, tasks["samInput"]["imageEmbeddings"]))
     M = manifest["config"]["maskInputSize"]
     model_path = os.path.join(path, manifest["graphs"]["prompt_decoder"]["variants"]["fp32"]["file"])
     assert [c["name"] for c in tasks["segment"]] == ["point", "box", "mask"]

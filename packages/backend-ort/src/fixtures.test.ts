@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeTensor } from '@samclip/core';
 import type { Tensor } from '@samclip/core';
-import { createOrtNodeBackend } from './node.js';
+import { createOrtNodeBackend, createOrtWasmBackend, ortWebWasmDir } from './node.js';
 import { cpuTensor, expectTensorClose, tinyRandomManifest } from './test-utils/data.js';
 
 interface FileRef {
@@ -28,8 +28,11 @@ const bundleDir = path.dirname(tinyRandomManifest);
 const manifest: FixtureManifest | undefined = present ? (JSON.parse(readFileSync(tinyRandomManifest, 'utf8')) as FixtureManifest) : undefined;
 const referenced = Object.keys(manifest?.references?.graphs ?? {});
 
-describe.skipIf(!present)('tiny-random fixture graphs on ort-node', () => {
-  const backend = createOrtNodeBackend();
+describe.skipIf(!present).each([
+  ['ort-node', () => createOrtNodeBackend()],
+  ['ort-wasm', () => createOrtWasmBackend({ wasmPaths: ortWebWasmDir() })],
+])('tiny-random fixture graphs on %s', (_name, create) => {
+  const backend = create();
 
   afterAll(async () => {
     await backend.dispose();

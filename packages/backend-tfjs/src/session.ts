@@ -99,7 +99,7 @@ export class TfjsSession implements InferenceSession {
     try {
       for (const step of plan.steps) {
         const inputs = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-        const outputs = executeNode(step.kernel, step.node, step.opset, inputs);
+        const outputs = executeNode(step.kernel, step.node, inputs, plan.env);
         step.node.outputs.forEach((name, i) => {
           const v = outputs[i];
           if (!name || !v) return;

@@ -93,9 +93,9 @@ describe('convertBundle', () => {
     expect(bundle.variants('text_encoder')).toEqual(['fp32', 'fp16']);
   });
 
-  it('tfjs target: int8 QDQ and int4 unpack variants validate on tfjs-cpu', async () => {
+  it('tfjs target: int8 QDQ, fp16 storage and int4 unpack variants validate on tfjs-cpu', async () => {
     const dir = await freshBundle('tfjs');
-    for (const to of ['int8', 'int4'] as const) {
+    for (const to of ['int8', 'fp16', 'int4'] as const) {
       const report = await convertBundle(dir, { to, target: 'tfjs' });
       expect(report.variant).toBe(`${to}-tfjs`);
       expect(report.graphs.every((g) => g.validation?.backends[0]?.backend === 'tfjs-cpu')).toBe(true);

@@ -30,6 +30,11 @@ export interface ConvertModelOptions {
   reduceRange?: boolean;
   /** int8 dynamic only: also quantize Conv through ConvInteger. */
   quantizeConv?: boolean;
+  /**
+   * int8/int4: large weights left in float (positional embeddings, excluded layers) are stored as
+   * float16 and cast back once (default true); false keeps their float32 bytes.
+   */
+  halfFloatWeights?: boolean;
   onPass?: (report: PassReport) => void;
 }
 
@@ -39,6 +44,7 @@ export interface ResolvedSettings {
   preset: TargetPreset;
   reduceRange: boolean;
   quantizeConv: boolean;
+  halfFloatWeights: boolean;
   exclusions: { nodes: string[]; ops: string[]; patterns: string[] };
 }
 
@@ -51,9 +57,13 @@ export function resolveSettings(options: ConvertModelOptions): ResolvedSettings 
     preset,
     reduceRange: options.reduceRange ?? false,
     quantizeConv: options.quantizeConv ?? false,
+    halfFloatWeights: options.halfFloatWeights ?? true,
     exclusions: createNodeFilter(options.exclusions).settings,
   };
 }
+
+/** Float weights below this size stay float32 in int8/int4 variants: a cast costs more than it saves. */
+const HALF_FLOAT_MIN_ELEMENTS = 4096;
 
 export function buildPipeline(settings: ResolvedSettings): Pass[] {
   const cleanup = [constantFoldingPass, deadNodeEliminationPass, initializerDedupPass, shapeInferencePass];
@@ -75,6 +85,7 @@ export function buildPipeline(settings: ResolvedSettings): Pass[] {
       );
       break;
   }
+  if (settings.to !== 'fp16' && settings.halfFloatWeights) precision.push(createFloat16Pass({ mode: 'storage', minElements: HALF_FLOAT_MIN_ELEMENTS }));
   return [...cleanup, ...precision, deadNodeEliminationPass, shapeInferencePass];
 }
 

@@ -33,8 +33,11 @@ export const DEFAULT_EXCLUSION_PATTERNS: readonly string[] = [
 ];
 
 export interface NodeFilter {
-  /** The reason the node stays in float32, or undefined when a pass may convert it. */
-  excluded(node: Node): string | undefined;
+  /**
+   * The reason the node stays in float32, or undefined when a pass may convert it. With
+   * `userOnly`, only the caller's own exclusions count (not DEFAULT_EXCLUSION_PATTERNS).
+   */
+  excluded(node: Node, userOnly?: boolean): string | undefined;
   /** The exclusions as plain JSON, for provenance. */
   readonly settings: { nodes: string[]; ops: string[]; patterns: string[] };
 }
@@ -42,19 +45,22 @@ export interface NodeFilter {
 export function createNodeFilter(spec: ExclusionSpec = {}): NodeFilter {
   const nodes = new Set(spec.nodes ?? []);
   const ops = new Set(spec.ops ?? []);
-  const sources = [...(spec.defaults === false ? [] : DEFAULT_EXCLUSION_PATTERNS), ...(spec.patterns ?? []).map((p) => (typeof p === 'string' ? p : p.source))];
-  const patterns = [...new Set(sources)].map((source) => {
+  const userSources = (spec.patterns ?? []).map((p) => (typeof p === 'string' ? p : p.source));
+  const sources = [...(spec.defaults === false ? [] : DEFAULT_EXCLUSION_PATTERNS), ...userSources];
+  const compile = (source: string) => {
     try {
       return new RegExp(source);
     } catch (error) {
       throw new SamClipError('INVALID_ARGUMENT', `Exclusion pattern /${source}/ is not a valid regular expression; fix or remove it.`, { pattern: source }, { cause: error });
     }
-  });
+  };
+  const patterns = [...new Set(sources)].map(compile);
+  const userPatterns = [...new Set(userSources)].map(compile);
   return {
-    excluded(node) {
+    excluded(node, userOnly = false) {
       if (nodes.has(node.name)) return `node name ${node.name}`;
       if (ops.has(node.opType)) return `op ${node.opType}`;
-      for (const pattern of patterns) {
+      for (const pattern of userOnly ? userPatterns : patterns) {
         if (pattern.test(node.name)) return `pattern /${pattern.source}/`;
         if (node.inputs.some((input) => pattern.test(input))) return `pattern /${pattern.source}/`;
       }

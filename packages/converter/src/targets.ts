@@ -23,10 +23,10 @@ export interface TargetPreset {
 }
 
 export const TARGET_PRESETS: Readonly<Record<ConversionTarget, TargetPreset>> = {
-  'ort-node': { int8: 'dynamic', fp16: 'storage', int4: 'matmulnbits', int4AccuracyLevel: 4, int4BlockSize: 32 },
-  'ort-wasm': { int8: 'dynamic', fp16: 'storage', int4: 'matmulnbits', int4AccuracyLevel: 4, int4BlockSize: 32 },
-  'ort-webgpu': { int8: 'qdq', fp16: 'compute', int4: 'matmulnbits', int4AccuracyLevel: 0, int4BlockSize: 32 },
-  tfjs: { int8: 'qdq', fp16: 'storage', int4: 'unpack', int4AccuracyLevel: 0, int4BlockSize: 32 },
+  'ort-node': { int8: 'dynamic', fp16: 'storage', int4: 'matmulnbits', int4AccuracyLevel: 4, int4BlockSize: 64 },
+  'ort-wasm': { int8: 'dynamic', fp16: 'storage', int4: 'matmulnbits', int4AccuracyLevel: 4, int4BlockSize: 64 },
+  'ort-webgpu': { int8: 'qdq', fp16: 'compute', int4: 'matmulnbits', int4AccuracyLevel: 0, int4BlockSize: 64 },
+  tfjs: { int8: 'qdq', fp16: 'storage', int4: 'unpack', int4AccuracyLevel: 0, int4BlockSize: 64 },
 };
 
 export function targetPreset(target: string): TargetPreset {

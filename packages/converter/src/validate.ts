@@ -3,7 +3,7 @@
  * backend registry and measures how closely the variant answers. The converter never imports an
  * engine; callers register backends (e.g. `registerOrtNodeBackends()`) before validating.
  */
-import { SamClipError, resolveBackend, tensorToFloat32 } from '@samclip/core';
+import { SamClipError, isSamClipError, resolveBackend, tensorToFloat32 } from '@samclip/core';
 import type { Feeds, SessionValue, Tensor } from '@samclip/core';
 import { agreement, argmaxRows, cosineSimilarity, maskIoU, maxAbsError, median, nearestClass } from './metrics.js';
 import type { Precision } from './targets.js';
@@ -45,9 +45,11 @@ export interface OutputReport {
 
 export interface BackendValidation {
   backend: string;
-  /** Median wall time of `runs` session runs, in milliseconds. */
-  latencyMs: { reference: number; variant: number };
+  /** Median wall time of `runs` session runs, in milliseconds (absent when skipped). */
+  latencyMs?: { reference: number; variant: number };
   outputs: OutputReport[];
+  /** Set when the backend cannot run even the fp32 graph (an operator it lacks), so there is nothing to compare. */
+  skipped?: string;
 }
 
 export interface GraphValidation {
@@ -139,7 +141,14 @@ export async function validateGraph(input: ValidateGraphInput): Promise<GraphVal
   const backends: BackendValidation[] = [];
   const failures: string[] = [];
   for (const backend of input.backends) {
-    const reference = await runTimed(backend, input.reference, input.feeds, input.runs);
+    let reference: Awaited<ReturnType<typeof runTimed>>;
+    try {
+      reference = await runTimed(backend, input.reference, input.feeds, input.runs);
+    } catch (error) {
+      if (!isSamClipError(error, 'UNSUPPORTED_OP') && !isSamClipError(error, 'UNSUPPORTED')) throw error;
+      backends.push({ backend, outputs: [], skipped: `the fp32 graph does not run on ${backend}: ${error.message}` });
+      continue;
+    }
     const variant = await runTimed(backend, input.variant, input.feeds, input.runs);
     const outputs: OutputReport[] = [];
     for (const [name, tensor] of Object.entries(reference.outputs)) {

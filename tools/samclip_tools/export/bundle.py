@@ -156,7 +156,7 @@ def export_bundle(
     image_embeddings = None
     pooled_image = None
     if has_sam:
-        pixel_values, _ = preprocess_sam(image, S)
+        pixel_values, sam_input_size = preprocess_sam(image, S)
         if kind == "sam-clip":
             (features,) = run("backbone", [pixel_values])
             (image_embeddings,) = run("sam_neck", [features])
@@ -206,9 +206,11 @@ def export_bundle(
     logit_scale = float(text_module.logit_scale.exp()) if has_clip else None
     tasks: Dict[str, Any] = {"image": {"file": _write(out_dir, "references/tasks/image.pb", tensor_pb(image, "image"))["file"], "height": H, "width": W}}
     if has_sam:
-        sam_role = "backbone" if kind == "sam-clip" else "sam_encoder"
-        tasks["samPixelValues"] = f"references/{sam_role}/input_0.pb"
-        tasks["imageEmbeddings"] = f"references/{'sam_neck' if kind == 'sam-clip' else 'sam_encoder'}/output_0.pb"
+        tasks["samInput"] = {
+            "pixelValues": f"references/{'backbone' if kind == 'sam-clip' else 'sam_encoder'}/input_0.pb",
+            "inputSize": list(sam_input_size),
+            "imageEmbeddings": f"references/{'sam_neck' if kind == 'sam-clip' else 'sam_encoder'}/output_0.pb",
+        }
         owner = models.samclip if models.samclip is not None else models.sam
         emb_t = torch.from_numpy(image_embeddings)
         disc = [round(W * 0.3), round(H * 0.45)]
@@ -253,14 +255,14 @@ def export_bundle(
         tasks["classify"] = {
             "labels": CLASSIFY_LABELS,
             "template": DEFAULT_TEMPLATE,
-            "ids": f"references/text_encoder/input_0.pb",
+            "ids": "references/text_encoder/input_0.pb",
             "imageEmbeds": f"references/{'clip_head' if kind == 'sam-clip' else 'clip_image_encoder'}/output_0.pb",
             "textEmbeds": "references/text_encoder/output_0.pb",
             "logits": [float(v) for v in logits[0]],
             "probs": [float(v) for v in probs[0]],
         }
         if kind != "sam-clip":
-            tasks["clipPixelValues"] = "references/clip_image_encoder/input_0.pb"
+            tasks["clipInput"] = {"pixelValues": "references/clip_image_encoder/input_0.pb"}
     tasks_entry = _write(out_dir, "references/tasks.json", (json.dumps(tasks, indent=2) + "\n").encode("utf-8"))
 
     manifest: Dict[str, Any] = {

@@ -4,22 +4,24 @@
  * static shape inference, and a dispose plan freeing each intermediate after its last use.
  */
 import { SamClipError } from '@samclip/core';
-import type { DType, Graph, Model, Node } from '@samclip/core';
+import type { DType, Model, Node } from '@samclip/core';
 import { StaticShapeContext } from '../kernels/context.js';
 import type { StaticInfo } from '../kernels/context.js';
 import { executeNode } from '../kernels/execute.js';
+import type { ExecutionEnv } from '../kernels/execute.js';
 import { opKey } from '../kernels/registry.js';
 import type { KernelRegistry } from '../kernels/registry.js';
 import type { Kernel } from '../kernels/types.js';
 import { initializerTensor } from '../runtime/initializer.js';
 import { disposeValue, hostValue } from '../runtime/value.js';
 import type { Value } from '../runtime/value.js';
+import { allNodes, withCaptures } from './captures.js';
+import { decomposeFusedOps } from './decompose.js';
 import { optimizeLayout } from './layout.js';
 
 export interface PlannedStep {
   node: Node;
   kernel: Kernel;
-  opset: number;
   /** Values no later step reads: freed right after this step. */
   release: string[];
 }
@@ -37,6 +39,7 @@ export interface ExecutionPlan {
   inputs: GraphInputInfo[];
   outputs: Array<{ name: string; dtype?: DType; dims?: ReadonlyArray<number | string | null> }>;
   steps: PlannedStep[];
+  env: ExecutionEnv;
   /** Folded values and initializers that run-time steps or outputs read; owned by the session. */
   constants: Map<string, Value>;
   /** Run-time values read by nobody (unused optional outputs): freed as soon as produced. */
@@ -59,17 +62,17 @@ function opsetOf(model: Model, domain: string): number {
   return model.opsetImports.find((o) => (o.domain === 'ai.onnx' ? '' : o.domain) === d)?.version ?? (d === '' ? 13 : 1);
 }
 
-function topologicalOrder(graph: Graph, available: ReadonlySet<string>): Node[] {
+function topologicalOrder(nodes: readonly Node[], available: ReadonlySet<string>): Node[] {
   const producer = new Map<string, number>();
-  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
-  const state = new Uint8Array(graph.nodes.length);
+  nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  const state = new Uint8Array(nodes.length);
   const order: Node[] = [];
   const visit = (start: number) => {
     const stack: Array<[number, number]> = [[start, 0]];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       const [index, next] = top;
-      const node = graph.nodes[index]!;
+      const node = nodes[index]!;
       if (next === 0) {
         if (state[index] === 2) { stack.pop(); continue; }
         state[index] = 1;
@@ -91,7 +94,7 @@ function topologicalOrder(graph: Graph, available: ReadonlySet<string>): Node[] 
       stack.pop();
     }
   };
-  for (let i = 0; i < graph.nodes.length; i++) if (state[i] === 0) visit(i);
+  for (let i = 0; i < nodes.length; i++) if (state[i] === 0) visit(i);
   return order;
 }
 
@@ -114,9 +117,10 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
     });
 
   const available = new Set([...initializerNames, ...inputs.map((i) => i.name)]);
-  const ordered = topologicalOrder(graph, available);
+  const ordered = topologicalOrder(graph.nodes.map(withCaptures), available);
+  const env: ExecutionEnv = { registry: options.registry, opset: (domain) => opsetOf(model, domain) };
 
-  const missing = ordered.filter((n) => !options.registry.get(n.domain, n.opType));
+  const missing = [...allNodes(ordered)].filter((n) => !options.registry.get(n.domain, n.opType));
   if (missing.length > 0) {
     const first = missing[0]!;
     const types = [...new Set(missing.map((n) => opKey(n.domain, n.opType)))];
@@ -144,8 +148,8 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
     if (shape && !info.has(vi.name)) info.set(vi.name, { shape });
   }
 
-  const layout = optimizeLayout(ordered, (name) => info.get(name)?.shape, graph.outputs.map((o) => o.name));
-  const runtime: Array<{ node: Node; kernel: Kernel; opset: number }> = [];
+  const layout = optimizeLayout(decomposeFusedOps(ordered), (name) => info.get(name)?.shape, graph.outputs.map((o) => o.name));
+  const runtime: Array<{ node: Node; kernel: Kernel }> = [];
   let folded = 0;
   try {
     for (const node of layout.nodes) {
@@ -156,7 +160,7 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
       const shapesKnown = given.every((g, i) => node.inputs[i] === '' || g?.shape !== undefined);
       if (allConstant || (kernel.shapeOnly && shapesKnown)) {
         const values = given.map((g) => g && (g.constant ?? { dtype: 'float32' as DType, dims: g.shape! }));
-        const outputs = executeNode(kernel, node, opset, values);
+        const outputs = executeNode(kernel, node, values, env);
         node.outputs.forEach((name, i) => {
           const v = outputs[i];
           if (!name || !v) return;
@@ -166,7 +170,7 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
         folded++;
         continue;
       }
-      runtime.push({ node, kernel, opset });
+      runtime.push({ node, kernel });
       let shapes: Array<readonly number[] | undefined> = [];
       try {
         shapes = kernel.inferShapes?.(new StaticShapeContext(node, opset, given)) ?? [];
@@ -213,6 +217,7 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
       dims: o.type?.kind === 'tensor' ? o.type.shape : undefined,
     })),
     steps: runtime.map((s, i) => ({ ...s, release: release[i]! })),
+    env,
     constants,
     unused,
     stats: { folded, transposesRemoved: layout.transposesRemoved },

@@ -52,13 +52,14 @@ export const Slice: Kernel = {
     const x = ctx.tensor(0);
     const shape = slices.map((s) => s.size);
     if (shape.some((d) => d === 0)) return [deviceValue(tf.zeros(shape, tfDtypeOf(ctx.dtype(0))), ctx.dtype(0))];
-    let endMask = 0;
-    slices.forEach((s, axis) => {
-      if (s.end < 0) endMask |= 1 << axis;
-    });
-    const result = slices.every((s) => s.step === 1)
-      ? tf.slice(x, slices.map((s) => s.start), shape)
-      : tf.stridedSlice(x, slices.map((s) => s.start), slices.map((s) => s.end), slices.map((s) => s.step), 0, endMask);
+    // Negative steps walk a reversed axis forwards (tfjs's stridedSlice end masks differ between engines).
+    const reversed = slices.flatMap((sl, axis) => (sl.step < 0 ? [axis] : []));
+    const source = reversed.length > 0 ? tf.reverse(x, reversed) : x;
+    const begin = slices.map((sl, axis) => (sl.step < 0 ? dims[axis]! - 1 - sl.start : sl.start));
+    const steps = slices.map((sl) => Math.abs(sl.step));
+    const result = steps.every((st) => st === 1)
+      ? tf.slice(source, begin, shape)
+      : tf.stridedSlice(source, begin, begin.map((b, i) => b + (shape[i]! - 1) * steps[i]! + 1), steps);
     return [deviceValue(result, ctx.dtype(0))];
   },
   inferShapes: (ctx) => {

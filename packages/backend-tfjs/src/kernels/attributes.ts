@@ -1,6 +1,6 @@
 /** Typed attribute access shared by run-time and shape-inference contexts. */
 import { SamClipError } from '@samclip/core';
-import type { Initializer, Node } from '@samclip/core';
+import type { Graph, Initializer, Node } from '@samclip/core';
 
 function find(node: Node, name: string) {
   return node.attributes.find((a) => a.name === name)?.value;
@@ -50,5 +50,12 @@ export function attrTensor(node: Node, name: string): Initializer | undefined {
   const v = find(node, name);
   if (v === undefined) return undefined;
   if (v.type !== 'tensor') mismatch(node, name, 'a tensor');
+  return v.value;
+}
+
+export function attrGraph(node: Node, name: string): Graph | undefined {
+  const v = find(node, name);
+  if (v === undefined) return undefined;
+  if (v.type !== 'graph') mismatch(node, name, 'a graph');
   return v.value;
 }

@@ -1,10 +1,10 @@
 /** The run-time and shape-inference contexts handed to kernels. */
-import type { Node, Tensor } from '@samclip/core';
+import type { Graph, Node, Tensor } from '@samclip/core';
 import { SamClipError } from '@samclip/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { hostNumbers, valueDevice, valueHost } from '../runtime/value.js';
 import type { Value } from '../runtime/value.js';
-import { attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor } from './attributes.js';
+import { attrFloat, attrFloats, attrGraph, attrInt, attrInts, attrString, attrTensor } from './attributes.js';
 import type { KernelContext, ShapeContext } from './types.js';
 
 function givenCount(node: Node): number {
@@ -20,12 +20,17 @@ export class NodeContext implements KernelContext {
     readonly node: Node,
     readonly opset: number,
     private readonly inputs: ReadonlyArray<Value | undefined>,
+    private readonly subgraphRunner: (graph: Graph, outer: ReadonlyMap<string, Value>) => Value[],
   ) {
     this.inputCount = givenCount(node);
   }
 
   has(i: number): boolean {
     return this.inputs[i] !== undefined;
+  }
+
+  runSubgraph(graph: Graph, outer: ReadonlyMap<string, Value>): Value[] {
+    return this.subgraphRunner(graph, outer);
   }
 
   value(i: number): Value {
@@ -79,6 +84,9 @@ export class NodeContext implements KernelContext {
   }
   attrTensor(name: string) {
     return attrTensor(this.node, name);
+  }
+  attrGraph(name: string) {
+    return attrGraph(this.node, name);
   }
 }
 

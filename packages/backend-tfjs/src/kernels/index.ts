@@ -22,6 +22,7 @@ import { ConvTransposeNHWC } from './ConvTransposeNHWC.js';
 import { Cos } from './Cos.js';
 import { CumSum } from './CumSum.js';
 import { DequantizeLinear } from './DequantizeLinear.js';
+import { DequantizeNBits } from './DequantizeNBits.js';
 import { Div } from './Div.js';
 import { Dropout } from './Dropout.js';
 import { DynamicQuantizeLinear } from './DynamicQuantizeLinear.js';
@@ -44,6 +45,7 @@ import { GreaterOrEqual } from './GreaterOrEqual.js';
 import { HardSigmoid } from './HardSigmoid.js';
 import { HardSwish } from './HardSwish.js';
 import { Identity } from './Identity.js';
+import { If } from './If.js';
 import { IsInf } from './IsInf.js';
 import { IsNaN } from './IsNaN.js';
 import { LayerNormalization } from './LayerNormalization.js';
@@ -54,6 +56,7 @@ import { Log } from './Log.js';
 import { LogSoftmax } from './LogSoftmax.js';
 import { MatMul } from './MatMul.js';
 import { MatMulInteger } from './MatMulInteger.js';
+import { MatMulNBits } from './MatMulNBits.js';
 import { Max } from './Max.js';
 import { MaxPool } from './MaxPool.js';
 import { Mean } from './Mean.js';
@@ -130,6 +133,7 @@ export const KERNELS: readonly Kernel[] = [
   Cos,
   CumSum,
   DequantizeLinear,
+  DequantizeNBits,
   Div,
   Dropout,
   DynamicQuantizeLinear,
@@ -152,6 +156,7 @@ export const KERNELS: readonly Kernel[] = [
   HardSigmoid,
   HardSwish,
   Identity,
+  If,
   IsInf,
   IsNaN,
   LayerNormalization,
@@ -162,6 +167,7 @@ export const KERNELS: readonly Kernel[] = [
   LogSoftmax,
   MatMul,
   MatMulInteger,
+  MatMulNBits,
   Max,
   MaxPool,
   Mean,

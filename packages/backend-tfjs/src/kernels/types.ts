@@ -4,7 +4,7 @@
  * calls it inside `tf.tidy`, so engine temporaries it makes are freed when it returns.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { DType, Initializer, Node, Tensor } from '@samclip/core';
+import type { DType, Graph, Initializer, Node, Tensor } from '@samclip/core';
 import type { Value } from '../runtime/value.js';
 
 export interface KernelContext {
@@ -34,6 +34,9 @@ export interface KernelContext {
   attrString(name: string, fallback: string): string;
   attrString(name: string): string | undefined;
   attrTensor(name: string): Initializer | undefined;
+  attrGraph(name: string): Graph | undefined;
+  /** Runs a sub-graph (If/Loop bodies) with the given outer-scope values; returns its outputs. */
+  runSubgraph(graph: Graph, outer: ReadonlyMap<string, Value>): Value[];
 }
 
 export interface Kernel {

@@ -21,10 +21,10 @@ export function init(name: string, tensor: Tensor): Initializer {
   return { name, dtype: tensor.dtype, dims: [...tensor.dims], data: tensor.data };
 }
 
-export function modelBytes(spec: { nodes: Node[]; inputs: ValueInfo[]; outputs: ValueInfo[]; initializers?: Initializer[]; opset?: number }): Uint8Array {
+export function modelBytes(spec: { nodes: Node[]; inputs: ValueInfo[]; outputs: ValueInfo[]; initializers?: Initializer[]; opset?: number; extraOpsets?: Array<{ domain: string; version: number }> }): Uint8Array {
   return encodeModel({
     irVersion: 8,
-    opsetImports: [{ domain: '', version: spec.opset ?? 17 }],
+    opsetImports: [{ domain: '', version: spec.opset ?? 17 }, ...(spec.extraOpsets ?? [])],
     metadataProps: [],
     graph: { name: 'test', nodes: spec.nodes, initializers: spec.initializers ?? [], inputs: spec.inputs, outputs: spec.outputs, valueInfo: [] },
   });

@@ -5,7 +5,7 @@ import { createNodeFilter } from '../exclusions.js';
 import { constantFoldingPass } from './constant-folding.js';
 import { deadNodeEliminationPass } from './dead-node-elimination.js';
 import { initializerDedupPass } from './initializer-dedup.js';
-import { inferTypes } from './shape-inference.js';
+import { broadcastShapes, inferTypes, matmulShape } from './shape-inference.js';
 
 const context: PassContext = { exclusions: createNodeFilter() };
 
@@ -16,13 +16,21 @@ describe('shape inference', () => {
     expect(types.get('patches')).toEqual({ kind: 'tensor', elemType: 'float32', shape: [1, 64, 4, 4] });
     expect(types.get('patches_shape')?.shape).toEqual([4]);
     expect(types.get('tokens')?.shape).toEqual([null, null, null]);
-    expect(types.get('scores')?.shape).toEqual([1, 16, 16]);
-    expect(types.get('fc1')?.shape).toEqual([1, 16, 256]);
-    expect(types.get('var')?.shape).toEqual([1, 16, 1]);
+    expect(types.get('scores')?.shape).toEqual([null, 16, 16]);
+    expect(types.get('fc1')?.shape).toEqual([null, 16, 256]);
+    expect(types.get('var')?.shape).toEqual([null, 16, 1]);
     expect(types.get('prompt_pe')?.shape).toEqual([1, 5, 16]);
     expect(types.get('text_tokens')?.shape).toEqual([8, 64]);
     expect(types.get('text_embeds')?.shape).toEqual([64]);
     for (const node of model.graph.nodes) for (const output of node.outputs) expect(types.get(output)?.elemType, output).toBeDefined();
+  });
+});
+
+describe('broadcasting with unknown dims', () => {
+  it('keeps an unknown dim unknown instead of treating it as 1', () => {
+    expect(broadcastShapes([[null, 6], []])).toEqual([null, 6]);
+    expect(broadcastShapes([[null, 1, 4], [3, 1]])).toEqual([null, 3, 4]);
+    expect(matmulShape([null, 6, 6, 64], [64, 192])).toEqual([null, 6, 6, 192]);
   });
 });
 

@@ -6,7 +6,8 @@
  *   float32 behind Casts. For engines with float16 kernels (WebGPU).
  * - `storage`: float32 weights are stored as float16 and cast back once; the arithmetic stays
  *   float32. Halves the file for engines without float16 kernels (ORT CPU/WASM, tfjs) while the
- *   engine folds the casts at load.
+ *   engine folds the casts at load. The int8/int4 pipelines also use it for the large weights
+ *   they keep in float (positional embeddings, excluded layers).
  * Constants are clamped to the float16 range so large negative masks stay finite.
  */
 import type { Graph, Initializer, Model, Node, TensorTypeInfo } from '@samclip/core';
@@ -22,6 +23,12 @@ export interface Float16Options {
   /** Float32 initializers with fewer elements stay float32 (storage mode): the cast would cost more than it saves. */
   minElements?: number;
 }
+
+/**
+ * Ops whose float inputs are quantization parameters engines expect as constant initializers of a
+ * fixed type; storage mode leaves their initializers alone.
+ */
+const QUANTIZATION_OPS = new Set(['DequantizeLinear', 'QuantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'MatMulNBits']);
 
 /** Ops whose float16 kernels are accurate enough for SAM-CLIP activations. */
 const FLOAT16_SAFE_OPS = new Set([
@@ -194,7 +201,8 @@ function convertStorage(model: Model, context: PassContext, minElements: number)
   const stored: Initializer[] = [];
   graph.initializers = graph.initializers.map((init) => {
     const consumers = index.consumers.get(init.name) ?? [];
-    const excluded = consumers.some((c) => context.exclusions.excluded(c) !== undefined);
+    // Storage keeps float32 arithmetic everywhere, so only the caller's own exclusions keep weights float32.
+    const excluded = consumers.some((c) => QUANTIZATION_OPS.has(c.opType) || context.exclusions.excluded(c, true) !== undefined);
     const count = init.dims.reduce((a, b) => a * b, 1);
     if (init.dtype !== 'float32' || graphInputs.has(init.name) || excluded || count < minElements || init.data === undefined) return init;
     const halfInit = toFloat16Initializer(init, names.fresh(`${init.name}_fp16`));

@@ -7,6 +7,7 @@
  * - `dq-blocked`: int4 weights read through DequantizeLinear with `block_size` (ONNX opset ≥ 21).
  * - `unpack`: the same information in opset-17 ops every engine has: packed nibbles are split with
  *   Cast/Mul/Floor/Sub, concatenated, and scaled per block (float16 scales stored, cast once).
+ * Embedding tables read by Gather are stored int4 per row in every format and unpacked row by row.
  */
 import type { Initializer, Model, Node } from '@samclip/core';
 import { ONNX_DATA_TYPE, SamClipError, packUint4 } from '@samclip/core';
@@ -29,6 +30,8 @@ export interface Int4Options {
   zeroPoints?: boolean;
   /** MatMulNBits accuracy_level: 0 computes in float, 4 lets ORT quantize activations to int8. */
   accuracyLevel?: number;
+  /** Embedding tables read by Gather become int4 rows too (default true). */
+  embeddings?: boolean;
   minElements?: number;
 }
 
@@ -42,7 +45,7 @@ function blocksAlongK(weights: Float32Array, k: number, n: number, blockSize: nu
   return quantizeInt4Blocks(transpose2d(weights, k, n), n, k, blockSize, symmetric);
 }
 
-function emitMatMulNBits(use: WeightUse, matrix: Float32Array, k: number, n: number, output: string, names: NameAllocator, options: Required<Omit<Int4Options, 'minElements'>>): Emitted {
+function emitMatMulNBits(use: WeightUse, matrix: Float32Array, k: number, n: number, output: string, names: NameAllocator, options: Required<Omit<Int4Options, 'minElements' | 'embeddings'>>): Emitted {
   const base = use.node.name || output;
   const blocks = blocksAlongK(matrix, k, n, options.blockSize, !options.zeroPoints);
   const packed = names.fresh(`${use.weight.name}_nbits`);
@@ -168,12 +171,105 @@ function emitUnpack(weight: string, matrix: Float32Array, k: number, n: number, 
   return { nodes, initializers, floatWeight: v.floatWeight };
 }
 
+/**
+ * An int4 embedding table read by Gather, per row in blocks along the embedding: the graph gathers
+ * packed rows and their block scales and unpacks only those rows (opset-17 ops, every engine).
+ */
+function emitGatherUnpack(use: WeightUse, blockSize: number, names: NameAllocator): Emitted {
+  const { node, weight } = use;
+  const [rows, cols] = weight.dims as [number, number];
+  const blocks = quantizeInt4Blocks(readFloats(weight), rows, cols, blockSize, true);
+  const width = blocks.paddedCols;
+  const half = width / 2;
+  const packed = new Uint8Array(rows * half);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < half; j++) packed[r * half + j] = blocks.codes[r * width + j]! | (blocks.codes[r * width + j + half]! << 4);
+  }
+  const base = node.name || node.outputs[0]!;
+  const fresh = (suffix: string) => names.fresh(`${base}_${suffix}`);
+  const init = {
+    packed: names.fresh(`${weight.name}_int4_packed`),
+    scales: names.fresh(`${weight.name}_int4_scales_fp16`),
+    sixteenth: fresh('sixteenth'),
+    sixteen: fresh('sixteen'),
+    eight: fresh('eight'),
+    blockTail: fresh('block_tail'),
+    rowTail: fresh('row_tail'),
+    lastAxis: fresh('last_axis'),
+  };
+  const ids = node.inputs[1]!;
+  const v = {
+    rows: fresh('packed_rows'),
+    codes: fresh('codes'),
+    highScaled: fresh('high_scaled'),
+    high: fresh('high'),
+    highTimes16: fresh('high_times_16'),
+    low: fresh('low'),
+    all: fresh('all_codes'),
+    idsShape: fresh('ids_shape'),
+    blockShape: fresh('block_shape'),
+    rowShape: fresh('row_shape'),
+    blocked: fresh('blocked'),
+    centred: fresh('centred'),
+    rowScalesHalf: fresh('row_scales_fp16'),
+    rowScales: fresh('row_scales'),
+    rowScalesAxis: fresh('row_scales_axis'),
+    scaled: fresh('scaled'),
+    padded: fresh('padded_rows'),
+  };
+  const initializers: Initializer[] = [
+    { name: init.packed, dtype: 'uint8', dims: [rows, half], data: packed },
+    { name: init.scales, dtype: 'float16', dims: [rows, blocks.blocksPerRow], data: toFloat16(blocks.scales, true) },
+    { name: init.sixteenth, dtype: 'float32', dims: [], data: Float32Array.of(1 / 16) },
+    { name: init.sixteen, dtype: 'float32', dims: [], data: Float32Array.of(16) },
+    { name: init.eight, dtype: 'float32', dims: [], data: Float32Array.of(8) },
+    { name: init.blockTail, dtype: 'int64', dims: [2], data: BigInt64Array.of(BigInt(blocks.blocksPerRow), BigInt(blockSize)) },
+    { name: init.rowTail, dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(width)) },
+    { name: init.lastAxis, dtype: 'int64', dims: [1], data: BigInt64Array.of(-1n) },
+  ];
+  const float32 = intAttribute('to', ONNX_DATA_TYPE.float32);
+  const output = node.outputs[0]!;
+  const nodes: Node[] = [
+    makeNode('Gather', fresh('gather_packed'), [init.packed, ids], [v.rows], [intAttribute('axis', 0)]),
+    makeNode('Cast', fresh('cast_codes'), [v.rows], [v.codes], [float32]),
+    makeNode('Mul', fresh('shift_high'), [v.codes, init.sixteenth], [v.highScaled]),
+    makeNode('Floor', fresh('floor_high'), [v.highScaled], [v.high]),
+    makeNode('Mul', fresh('high_back'), [v.high, init.sixteen], [v.highTimes16]),
+    makeNode('Sub', fresh('take_low'), [v.codes, v.highTimes16], [v.low]),
+    makeNode('Concat', fresh('join_halves'), [v.low, v.high], [v.all], [intAttribute('axis', -1)]),
+    makeNode('Shape', fresh('ids_shape'), [ids], [v.idsShape]),
+    makeNode('Concat', fresh('block_shape'), [v.idsShape, init.blockTail], [v.blockShape], [intAttribute('axis', 0)]),
+    makeNode('Concat', fresh('row_shape'), [v.idsShape, init.rowTail], [v.rowShape], [intAttribute('axis', 0)]),
+    makeNode('Reshape', fresh('to_blocks'), [v.all, v.blockShape], [v.blocked]),
+    makeNode('Sub', fresh('centre'), [v.blocked, init.eight], [v.centred]),
+    makeNode('Gather', fresh('gather_scales'), [init.scales, ids], [v.rowScalesHalf], [intAttribute('axis', 0)]),
+    makeNode('Cast', fresh('cast_scales'), [v.rowScalesHalf], [v.rowScales], [float32]),
+    makeNode('Unsqueeze', fresh('scales_axis'), [v.rowScales, init.lastAxis], [v.rowScalesAxis]),
+    makeNode('Mul', fresh('scale'), [v.centred, v.rowScalesAxis], [v.scaled]),
+  ];
+  if (width === cols) nodes.push(makeNode('Reshape', fresh('to_rows'), [v.scaled, v.rowShape], [output]));
+  else {
+    const starts = fresh('trim_starts');
+    const ends = fresh('trim_ends');
+    initializers.push(
+      { name: starts, dtype: 'int64', dims: [1], data: BigInt64Array.of(0n) },
+      { name: ends, dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(cols)) },
+    );
+    nodes.push(
+      makeNode('Reshape', fresh('to_rows'), [v.scaled, v.rowShape], [v.padded]),
+      makeNode('Slice', fresh('trim'), [v.padded, starts, ends, init.lastAxis], [output]),
+    );
+  }
+  return { nodes, initializers };
+}
+
 export function createInt4Pass(options: Int4Options): Pass {
   const blockSize = options.blockSize ?? 32;
   if (blockSize < 16 || (blockSize & (blockSize - 1)) !== 0) {
     throw new SamClipError('INVALID_ARGUMENT', `int4 block size ${blockSize} is not a power of two ≥ 16; use 32, 64 or 128.`, { blockSize });
   }
   const settings = { format: options.format, blockSize, zeroPoints: options.zeroPoints ?? true, accuracyLevel: options.accuracyLevel ?? 0 };
+  const embeddings = options.embeddings ?? true;
   return {
     name: 'int4-block',
     run(model: Model, context: PassContext): PassReport {
@@ -185,7 +281,9 @@ export function createInt4Pass(options: Int4Options): Pass {
       }
       const types = inferTypes(graph);
       const skipped: SkippedWeight[] = [];
-      const uses = findWeightUses(graph, context, options.minElements ?? 1024, skipped).filter((u) => u.kind === 'matmul' || u.kind === 'gemm');
+      const uses = findWeightUses(graph, context, options.minElements ?? 1024, skipped).filter(
+        (u) => u.kind === 'matmul' || u.kind === 'gemm' || (embeddings && u.kind === 'gather'),
+      );
       const names = new NameAllocator(graph);
       const removed = new Set<Node>();
       const nodes: Node[] = [];
@@ -194,6 +292,14 @@ export function createInt4Pass(options: Int4Options): Pass {
       let rewritten = 0;
       for (const use of uses) {
         const { node } = use;
+        if (use.kind === 'gather') {
+          const emitted = emitGatherUnpack(use, blockSize, names);
+          nodes.push(...emitted.nodes);
+          initializers.push(...emitted.initializers);
+          removed.add(node);
+          rewritten++;
+          continue;
+        }
         const transposed = use.kind === 'gemm' && intAttr(node, 'transB', 0) === 1;
         if (use.kind === 'gemm' && !isPlainGemm(node)) {
           skipped.push({ node: node.name, reason: 'Gemm with alpha or beta other than 1' });

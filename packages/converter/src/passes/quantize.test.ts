@@ -133,6 +133,30 @@ describe('int4 block pass', () => {
     }
   });
 
+  it('stores embedding tables as int4 rows and unpacks only the gathered rows', async () => {
+    const model = buildModel({
+      inputs: [tensorInfo('ids', 'int64', [2, 5])],
+      outputs: [tensorInfo('embedded', 'float32', [2, 5, 100])],
+      initializers: [floatInit('token_embedding.weight', [300, 100], 7, 0.5)],
+      nodes: [node('Gather', ['token_embedding.weight', 'ids'], ['embedded'], [], '/token_embedding/Gather')],
+    });
+    const converted = cloneModel(model);
+    createInt4Pass({ format: 'unpack', blockSize: 32 }).run(converted, context);
+    const packed = converted.graph.initializers.find((i) => i.name === 'token_embedding.weight_int4_packed')!;
+    expect(packed.dims).toEqual([300, 64]);
+    const ids = BigInt64Array.from([0, 5, 299, 17, 3, 42, 8, 100, 200, 1], BigInt);
+    const run = async (m: Model) => {
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(encodeModel(m), { logSeverityLevel: 3 });
+      const out = (await session.run({ ids: new ort.Tensor('int64', ids, [2, 5]) }))['embedded']!;
+      await session.release();
+      return { dims: out.dims, data: out.data as Float32Array };
+    };
+    const [a, b] = await Promise.all([run(model), run(converted)]);
+    expect(b.dims).toEqual([2, 5, 100]);
+    expect(cosine(a.data, b.data)).toBeGreaterThan(0.99);
+  });
+
   it('refuses blocked DequantizeLinear below opset 21', () => {
     const { model } = mlp(17);
     expect(() => createInt4Pass({ format: 'dq-blocked' }).run(model, context)).toThrow(/opset 21/);

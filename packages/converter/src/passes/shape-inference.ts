@@ -97,7 +97,9 @@ export function broadcastShapes(shapes: Array<Dim[] | undefined>): Dim[] | undef
   for (let i = 0; i < rank; i++) {
     let dim: Dim = 1;
     for (const shape of shapes as Dim[][]) {
-      const d = shape[shape.length - rank + i] ?? 1;
+      const index = shape.length - rank + i;
+      // A missing leading axis broadcasts as 1; an unknown one (null) stays unknown.
+      const d = index < 0 ? 1 : shape[index]!;
       if (d === 1) continue;
       if (dim === 1) dim = d;
       else if (dim !== d) dim = typeof dim === 'number' ? dim : typeof d === 'number' ? d : null;

@@ -2,7 +2,7 @@
  * samclip.json: types, the JSON schema (ajv 8, strict) and the checks a schema cannot express
  * (roles a kind needs, config dims contracts need, file paths). See docs/bundle-format.md.
  */
-import { Ajv } from 'ajv';
+import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { SamClipError } from '../errors.js';
 import { contractConfigKeys } from '../schema/contracts.js';
@@ -225,6 +225,10 @@ export const MANIFEST_JSON_SCHEMA = {
     config: { type: 'object', properties: configProperties },
   },
 } as const;
+
+// ajv is CommonJS: Node's ESM loader exposes only module.exports, whose `default` is the class everywhere.
+const Ajv = AjvModule.default;
+type Ajv = InstanceType<typeof Ajv>;
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 

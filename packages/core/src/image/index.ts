@@ -31,6 +31,7 @@ export {
   upsampleBilinear,
   cropMap,
   maskLogitsToImage,
+  maskFromLogits,
   maskLogitsToImageReference,
   thresholdMap,
   maskPlane,

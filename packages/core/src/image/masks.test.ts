@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropMap, maskIoU, maskLogitsToImage, maskLogitsToImageReference, maskStats, stabilityScore, thresholdMap, upsampleBilinear } from './masks.js';
+import { cropMap, maskFromLogits, maskIoU, maskLogitsToImage, maskLogitsToImageReference, maskStats, stabilityScore, thresholdMap, upsampleBilinear } from './masks.js';
 import type { FloatMap } from './types.js';
 
 function randomMap(width: number, height: number, seed: number): FloatMap {
@@ -39,6 +39,9 @@ describe('mask post-processing', () => {
       for (let i = 0; i < ref.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref.data[i]! - fast.data[i]!));
       expect(maxDiff).toBeLessThan(1e-4);
       expect(maskIoU(thresholdMap(ref), thresholdMap(fast))).toBeGreaterThan(0.9999);
+      const fused = maskFromLogits(low, geometry);
+      expect(fused.mask.data).toEqual(thresholdMap(fast).data);
+      expect({ area: fused.area, bbox: fused.bbox }).toEqual(maskStats(fused.mask));
     }
   });
 

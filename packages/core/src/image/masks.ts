@@ -115,58 +115,153 @@ function composeAxis(lowResSize: number, imageSize: number, inputSize: number, o
   return { start, index, weight };
 }
 
+/** Output positions [first, last] of an axis whose taps read a low-res index in [lo, hi] with non-zero weight. */
+function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, number] {
+  let first = -1;
+  let last = -2;
+  const n = taps.index.length / 4;
+  for (let q = 0; q < n; q++) {
+    for (let t = 0; t < 4; t++) {
+      const i = taps.index[q * 4 + t]!;
+      if (taps.weight[q * 4 + t]! !== 0 && i >= lo && i <= hi) {
+        if (first < 0) first = q;
+        last = q;
+        break;
+      }
+    }
+  }
+  return [first, last];
+}
+
 /**
- * Low-res logits → logits at the original size, equal to {@link maskLogitsToImageReference} up to
- * float rounding, without building the S×S intermediate: the upsample, crop and resize compose
- * into one ≤4-tap filter per axis, applied horizontally then vertically.
+ * Evaluates the composed filter on output rows [y0, y1] × columns [x0, x1], calling `emit(y, row)`
+ * with the row's values for columns x0..x1.
  */
-export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): FloatMap {
-  const { imageSize, inputSize, originalSize } = geometry;
-  const H = originalSize.height;
-  const W = originalSize.width;
-  const ax = composeAxis(lowRes.width, imageSize, inputSize.width, W);
-  const ay = composeAxis(lowRes.height, imageSize, inputSize.height, H);
-  // Rows of the low-res map any output row reads.
+function resampleRegion(
+  lowRes: FloatMap,
+  ax: ComposedTaps,
+  ay: ComposedTaps,
+  region: { x0: number; x1: number; y0: number; y1: number },
+  emit: (y: number, row: Float32Array) => void,
+): void {
+  const { x0, x1, y0, y1 } = region;
+  const width = x1 - x0 + 1;
+  // Low-res rows the region's output rows read.
   let rowMin = lowRes.height;
   let rowMax = -1;
-  for (let i = 0; i < ay.index.length; i++) {
+  for (let i = y0 * 4; i < (y1 + 1) * 4; i++) {
     if (ay.weight[i] !== 0) {
       rowMin = Math.min(rowMin, ay.index[i]!);
       rowMax = Math.max(rowMax, ay.index[i]!);
     }
   }
   const M = lowRes.width;
-  const rows = rowMax - rowMin + 1;
-  const horizontal = new Float64Array(rows * W);
+  const rows = Math.max(rowMax - rowMin + 1, 0);
+  const horizontal = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
     const src = (r + rowMin) * M;
-    const dst = r * W;
-    for (let x = 0; x < W; x++) {
+    const dst = r * width;
+    for (let x = x0; x <= x1; x++) {
       const k = x * 4;
-      horizontal[dst + x] =
+      horizontal[dst + x - x0] =
         lowRes.data[src + ax.index[k]!]! * ax.weight[k]! +
         lowRes.data[src + ax.index[k + 1]!]! * ax.weight[k + 1]! +
         lowRes.data[src + ax.index[k + 2]!]! * ax.weight[k + 2]! +
         lowRes.data[src + ax.index[k + 3]!]! * ax.weight[k + 3]!;
     }
   }
-  const out = new Float32Array(H * W);
-  for (let y = 0; y < H; y++) {
+  const row = new Float32Array(width);
+  for (let y = y0; y <= y1; y++) {
     const k = y * 4;
-    const r0 = (ay.index[k]! - rowMin) * W;
-    const r1 = (ay.index[k + 1]! - rowMin) * W;
-    const r2 = (ay.index[k + 2]! - rowMin) * W;
-    const r3 = (ay.index[k + 3]! - rowMin) * W;
+    const r0 = (ay.index[k]! - rowMin) * width;
+    const r1 = (ay.index[k + 1]! - rowMin) * width;
+    const r2 = (ay.index[k + 2]! - rowMin) * width;
+    const r3 = (ay.index[k + 3]! - rowMin) * width;
     const w0 = ay.weight[k]!;
     const w1 = ay.weight[k + 1]!;
     const w2 = ay.weight[k + 2]!;
     const w3 = ay.weight[k + 3]!;
-    const dst = y * W;
-    for (let x = 0; x < W; x++) {
-      out[dst + x] = horizontal[r0 + x]! * w0 + horizontal[r1 + x]! * w1 + horizontal[r2 + x]! * w2 + horizontal[r3 + x]! * w3;
+    for (let x = 0; x < width; x++) row[x] = horizontal[r0 + x]! * w0 + horizontal[r1 + x]! * w1 + horizontal[r2 + x]! * w2 + horizontal[r3 + x]! * w3;
+    emit(y, row);
+  }
+}
+
+function composedTaps(lowRes: FloatMap, geometry: MaskGeometry): { ax: ComposedTaps; ay: ComposedTaps } {
+  const { imageSize, inputSize, originalSize } = geometry;
+  return {
+    ax: composeAxis(lowRes.width, imageSize, inputSize.width, originalSize.width),
+    ay: composeAxis(lowRes.height, imageSize, inputSize.height, originalSize.height),
+  };
+}
+
+/**
+ * Low-res logits → logits at the original size, equal to {@link maskLogitsToImageReference} up to
+ * float rounding, without building the S×S intermediate: the upsample, crop and resize compose
+ * into one ≤4-tap filter per axis, applied horizontally then vertically.
+ */
+export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): FloatMap {
+  const { ax, ay } = composedTaps(lowRes, geometry);
+  const { width, height } = geometry.originalSize;
+  const out = new Float32Array(width * height);
+  resampleRegion(lowRes, ax, ay, { x0: 0, x1: width - 1, y0: 0, y1: height - 1 }, (y, row) => out.set(row, y * width));
+  return { width, height, data: out };
+}
+
+/**
+ * {@link maskLogitsToImage} thresholded, with the mask's area and box gathered in the same pass.
+ * Bilinear weights are non-negative and sum to 1, so an output pixel can only exceed the
+ * threshold if one of its taps does: only the region reached by low-res cells above the threshold
+ * is evaluated. The path for many masks (automatic generation).
+ */
+export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, threshold = 0): { mask: BinaryMask } & MaskStats {
+  const { width, height } = geometry.originalSize;
+  const data = new Uint8Array(width * height);
+  let u0 = lowRes.width;
+  let v0 = lowRes.height;
+  let u1 = -1;
+  let v1 = -1;
+  for (let v = 0; v < lowRes.height; v++) {
+    for (let u = 0; u < lowRes.width; u++) {
+      if (lowRes.data[v * lowRes.width + u]! > threshold) {
+        if (u < u0) u0 = u;
+        if (u > u1) u1 = u;
+        if (v < v0) v0 = v;
+        v1 = v;
+      }
     }
   }
-  return { width: W, height: H, data: out };
+  const empty = { mask: { width, height, data }, area: 0, bbox: [0, 0, 0, 0] as [number, number, number, number] };
+  if (u1 < 0) return empty;
+  const { ax, ay } = composedTaps(lowRes, geometry);
+  const [x0, x1] = reachedRange(ax, u0, u1);
+  const [y0, y1] = reachedRange(ay, v0, v1);
+  if (x0 < 0 || y0 < 0) return empty;
+  let area = 0;
+  let bx0 = width;
+  let by0 = height;
+  let bx1 = -1;
+  let by1 = -1;
+  resampleRegion(lowRes, ax, ay, { x0, x1, y0, y1 }, (y, row) => {
+    const base = y * width + x0;
+    let first = -1;
+    let last = -1;
+    for (let x = 0; x < row.length; x++) {
+      if (row[x]! > threshold) {
+        data[base + x] = 1;
+        area++;
+        if (first < 0) first = x;
+        last = x;
+      }
+    }
+    if (first >= 0) {
+      if (first + x0 < bx0) bx0 = first + x0;
+      if (last + x0 > bx1) bx1 = last + x0;
+      if (y < by0) by0 = y;
+      by1 = y;
+    }
+  });
+  if (area === 0) return empty;
+  return { mask: { width, height, data }, area, bbox: [bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1] };
 }
 
 /** Pixels whose logit is above `threshold` (SAM's mask_threshold is 0). */

@@ -77,6 +77,31 @@ describe('Node image decoding', () => {
     expect(readJpegHeader(Uint8Array.from([0xff, 0xd8, ...exifSegment(8), ...bytes.subarray(2)])).orientation).toBe(8);
   });
 
+  it('decodes lossless and lossy WebP (made by Pillow) and checks the WebP header size first', async () => {
+    // 8×6: top rows red | blue halves, bottom rows green; Image.save(..., 'WEBP', lossless=True / quality=90).
+    const lossless = Uint8Array.from(Buffer.from('UklGRjAAAABXRUJQVlA4TCQAAAAvB0ABABcwyAKCIv9HExAU+T/a/Ad3BgQChEmTNk1E9H8CZD0=', 'base64'));
+    const lossy = Uint8Array.from(
+      Buffer.from(
+        'UklGRnwAAABXRUJQVlA4IHAAAABwAwCdASoIAAYAAMASJbACdLcA/QBsgH9Asiv9QOtVBsBQZ8gA/vt9/ejuOqf9BL635dJoBX/+f//7//8z8KJT/7P4F/hq5Pb/9w58EomdM/+o2f/X4/9e/9Klh2b/7vQEx1dvP/fiHFfdxX/ujoAA',
+        'base64',
+      ),
+    );
+    const exact = decodeImage(lossless);
+    expect([exact.width, exact.height]).toEqual([8, 6]);
+    const px = (image: RgbImage, x: number, y: number) => Array.from(image.data.subarray((y * image.width + x) * 3, (y * image.width + x) * 3 + 3));
+    expect(px(exact, 0, 0)).toEqual([255, 0, 0]);
+    expect(px(exact, 7, 0)).toEqual([0, 0, 255]);
+    expect(px(exact, 3, 5)).toEqual([0, 200, 0]);
+    const approx = decodeImage(lossy);
+    expect([approx.width, approx.height]).toEqual([8, 6]);
+    expect(px(approx, 3, 5)[1]).toBeGreaterThan(150);
+    const huge = Uint8Array.from(lossless);
+    // VP8L holds 14-bit sizes: 16384×16384 is the largest it can claim (268 MP).
+    new DataView(huge.buffer).setUint32(21, ((16383 << 14) | 16383) >>> 0, true);
+    await expectInvalid(() => decodeImage(huge), /over the limit/);
+    await expectInvalid(() => decodeImage(lossy.subarray(0, 40)), /corrupt WebP/);
+  });
+
   it('refuses a 50,000×50,000 header before allocating', async () => {
     const bytes = jpegBytes(halves());
     const huge = Uint8Array.from(bytes);

@@ -1,9 +1,10 @@
 /**
- * Node-only image I/O: JPEG (jpeg-js) and PNG (pngjs) decoding from files or bytes, EXIF
+ * Node-only image I/O: JPEG (jpeg-js), PNG (pngjs) and WebP (@cwasm/webp, libwebp in wasm) decoding from files or bytes, EXIF
  * orientation, and PNG encoding of images and masks. Header dimensions are read and checked
  * against the pixel limit before any decoder allocates, so a 50,000×50,000 header costs nothing.
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { SamClipError } from '../errors.js';
@@ -163,20 +164,63 @@ function decodePng(bytes: Uint8Array, options: DecodeOptions): RgbImage {
   return rgbFromRaw({ width: decoded.width, height: decoded.height, channels: 4, data: decoded.data }, options);
 }
 
-/** Decodes JPEG or PNG bytes to RGB (alpha dropped), checking the header size first. */
+/** Canvas size from the first WebP chunk (VP8 lossy, VP8L lossless or VP8X extended) without decoding. */
+export function readWebpHeader(bytes: Uint8Array, source?: string): { width: number; height: number } {
+  if (bytes.length < 30) throw corrupt('WebP', 'the header is truncated', source);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunk = String.fromCharCode(...bytes.subarray(12, 16));
+  if (chunk === 'VP8 ') {
+    if (bytes[23] !== 0x9d || bytes[24] !== 0x01 || bytes[25] !== 0x2a) throw corrupt('WebP', 'missing VP8 start code', source);
+    return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };
+  }
+  if (chunk === 'VP8L') {
+    if (bytes[20] !== 0x2f) throw corrupt('WebP', 'missing VP8L signature', source);
+    const bits = view.getUint32(21, true);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') {
+    const width = (bytes[24]! | (bytes[25]! << 8) | (bytes[26]! << 16)) + 1;
+    const height = (bytes[27]! | (bytes[28]! << 8) | (bytes[29]! << 16)) + 1;
+    return { width, height };
+  }
+  throw corrupt('WebP', `unknown first chunk "${chunk}"`, source);
+}
+
+interface WebpModule {
+  decode(source: Uint8Array): { width: number; height: number; data: Uint8ClampedArray };
+}
+let webpModule: WebpModule | undefined;
+
+function decodeWebp(bytes: Uint8Array, options: DecodeOptions): RgbImage {
+  const header = readWebpHeader(bytes, options.source);
+  checkImageSize(header.width, header.height, options, options.source ? `image ${options.source}` : 'WebP image');
+  // Loaded on first use: the module compiles libwebp's wasm when required.
+  webpModule ??= createRequire(import.meta.url)('@cwasm/webp') as WebpModule;
+  let decoded: { width: number; height: number; data: Uint8ClampedArray };
+  try {
+    decoded = webpModule.decode(bytes);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw new SamClipError('INVALID_IMAGE', `${options.source ? `${options.source}: ` : ''}corrupt WebP: ${reason} (animated WebP is not supported).`, { format: 'webp', source: options.source }, { cause });
+  }
+  return rgbFromRaw({ width: decoded.width, height: decoded.height, channels: 4, data: decoded.data }, options);
+}
+
+/** Decodes JPEG, PNG or WebP bytes to RGB (alpha dropped), checking the header size first. */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RgbImage {
   const prefix = options.source ? `${options.source}: ` : '';
   if (bytes.length === 0) throw new SamClipError('INVALID_IMAGE', `${prefix}the image file is empty (0 bytes).`, { source: options.source });
   const format = sniffImageFormat(bytes);
   if (format === 'jpeg') return decodeJpeg(bytes, options);
   if (format === 'png') return decodePng(bytes, options);
+  if (format === 'webp') return decodeWebp(bytes, options);
   if (format === 'unknown') {
-    throw new SamClipError('INVALID_IMAGE', `${prefix}not a recognised image (neither JPEG nor PNG signature).`, { source: options.source });
+    throw new SamClipError('INVALID_IMAGE', `${prefix}not a recognised image (no JPEG, PNG or WebP signature).`, { source: options.source });
   }
-  throw new SamClipError('INVALID_IMAGE', `${prefix}${format.toUpperCase()} images are not supported in Node; convert to JPEG or PNG.`, { format, source: options.source });
+  throw new SamClipError('INVALID_IMAGE', `${prefix}${format.toUpperCase()} images are not supported in Node; convert to JPEG, PNG or WebP.`, { format, source: options.source });
 }
 
-/** Reads and decodes a JPEG or PNG file. */
+/** Reads and decodes a JPEG, PNG or WebP file. */
 export async function readImageFile(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
   let bytes: Uint8Array;
   try {

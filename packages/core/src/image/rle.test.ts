@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maskStats } from './masks.js';
 import { decodeRle, encodeRle, encodeRleString, rleArea, rleCountsFromString, rleCountsToString } from './rle.js';
 
 describe('COCO RLE', () => {
@@ -28,6 +29,19 @@ describe('COCO RLE', () => {
     expect(rleArea(compact)).toBe(mask.data.reduce((a, b) => a + b, 0));
     const counts = [5, 60_000_000, 3, 1, 70_000_000, 2];
     expect(rleCountsFromString(rleCountsToString(counts))).toEqual(counts);
+  });
+
+  it('gives the same counts when told the bounding box', () => {
+    for (const [w, h, x0, y0, x1, y1] of [[9, 7, 2, 1, 5, 4], [6, 5, 0, 0, 5, 4], [8, 6, 3, 0, 7, 2], [5, 5, 0, 2, 0, 4]] as const) {
+      const data = new Uint8Array(w * h);
+      // A ring-ish pattern inside the box, touching its edges.
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) data[y * w + x] = (x + y) % 3 === 0 || y === y0 || x === x1 ? 1 : 0;
+      const mask = { width: w, height: h, data };
+      const { bbox } = maskStats(mask);
+      expect(encodeRle(mask, bbox)).toEqual(encodeRle(mask));
+    }
+    const empty = { width: 4, height: 3, data: new Uint8Array(12) };
+    expect(encodeRle(empty, [0, 0, 0, 0]).counts).toEqual([12]);
   });
 
   it('rejects counts that do not fit the size', () => {

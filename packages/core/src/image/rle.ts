@@ -18,13 +18,25 @@ export interface CocoRleString {
   counts: string;
 }
 
-export function encodeRle(mask: BinaryMask): CocoRle {
+/**
+ * Encodes a mask. `bbox` ([x, y, width, height] enclosing every foreground pixel, e.g. from
+ * maskStats) lets the scan skip the background around it, which is most of a large image.
+ */
+export function encodeRle(mask: BinaryMask, bbox?: readonly [number, number, number, number]): CocoRle {
   const { width, height, data } = mask;
+  const [bx, by, bw, bh] = bbox ?? [0, 0, width, height];
   const counts: number[] = [];
   let current = 0;
-  let run = 0;
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) {
+  // Everything before the box's first column is background.
+  let run = bx * height;
+  for (let x = bx; x < bx + bw; x++) {
+    if (current !== 0 && by > 0) {
+      counts.push(run);
+      run = 0;
+      current = 0;
+    }
+    run += by;
+    for (let y = by; y < by + bh; y++) {
       const v = data[y * width + x] ? 1 : 0;
       if (v !== current) {
         counts.push(run);
@@ -33,7 +45,20 @@ export function encodeRle(mask: BinaryMask): CocoRle {
       }
       run++;
     }
+    const below = height - by - bh;
+    if (current !== 0 && below > 0) {
+      counts.push(run);
+      run = 0;
+      current = 0;
+    }
+    run += below;
   }
+  if (current !== 0 && bx + bw < width) {
+    counts.push(run);
+    run = 0;
+    current = 0;
+  }
+  run += (width - bx - bw) * height;
   counts.push(run);
   return { size: [height, width], counts };
 }
@@ -105,8 +130,8 @@ export function rleCountsFromString(text: string): number[] {
   return counts;
 }
 
-export function encodeRleString(mask: BinaryMask): CocoRleString {
-  const rle = encodeRle(mask);
+export function encodeRleString(mask: BinaryMask, bbox?: readonly [number, number, number, number]): CocoRleString {
+  const rle = encodeRle(mask, bbox);
   return { size: rle.size, counts: rleCountsToString(rle.counts) };
 }
 

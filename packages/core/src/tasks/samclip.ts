@@ -25,7 +25,7 @@ import { SamClipError } from '../errors.js';
 import { createTensor } from '../graph/tensor.js';
 import type { Tensor } from '../graph/types.js';
 import { loadImage, type ImageInput, type ImageLimits } from '../image/convert.js';
-import { maskLogitsToImage, maskPlane, maskStats, stabilityScore, thresholdMap, type MaskGeometry } from '../image/masks.js';
+import { maskFromLogits, maskLogitsToImage, maskPlane, maskStats, stabilityScore, thresholdMap, type MaskGeometry } from '../image/masks.js';
 import { preprocessForClip, preprocessForSam, resizedSizeForLongestSide } from '../image/preprocess.js';
 import { resampleMethod } from '../image/resample.js';
 import { encodeRleString, type CocoRleString } from '../image/rle.js';
@@ -365,7 +365,17 @@ export class SamClip {
     return { imageSize: this.#samPreprocess.longestSide, inputSize: encoding.inputSize, originalSize: encoding.originalSize };
   }
 
-  async #decode(encoding: ImageEncoding, prompt: SamPrompt): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number }> {
+  /**
+   * One prompt-decoder run; only `iou_predictions` and `low_res_masks` are read (the SDK upsamples
+   * masks itself). `skipFullSizeMasks` feeds orig_im_size = 1×1 so the graph's own full-size
+   * `masks` output (which only orig_im_size feeds in Meta's export) costs nothing; the batch paths
+   * that call the decoder hundreds of times use it.
+   */
+  async #decode(
+    encoding: ImageEncoding,
+    prompt: SamPrompt,
+    skipFullSizeMasks = false,
+  ): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number }> {
     const graph = this.#graph('prompt_decoder', 'Segmentation');
     const maskSize = this.#configValue('maskInputSize', graph);
     let inputs;
@@ -383,7 +393,7 @@ export class SamClip {
         point_labels: createTensor('float32', [1, inputs.numPoints], inputs.pointLabels),
         mask_input: createTensor('float32', [1, 1, maskSize, maskSize], inputs.maskInput),
         has_mask_input: createTensor('float32', [1], inputs.hasMaskInput),
-        orig_im_size: createTensor('float32', [2], inputs.origImSize),
+        orig_im_size: createTensor('float32', [2], skipFullSizeMasks ? Float32Array.of(1, 1) : inputs.origImSize),
       },
       ['iou_predictions', 'low_res_masks'],
     );
@@ -627,7 +637,7 @@ export class SamClip {
       // The class probability as mask logits (log-odds, clamped to SAM's usual range).
       const logOdds = gridProbs[c]!.map((p) => Math.max(-20, Math.min(20, Math.log(Math.max(p, 1e-9) / Math.max(1 - p, 1e-9)))));
       const maskInput = gridMapToMaskInput(grid, logOdds, maskSize, -20);
-      const { lowRes } = await this.#decode(encoding, { points, mask: { width: maskSize, height: maskSize, data: maskInput } });
+      const { lowRes } = await this.#decode(encoding, { points, mask: { width: maskSize, height: maskSize, data: maskInput } }, true);
       const logits = maskLogitsToImage(maskPlane(lowRes, 0, maskSize, maskSize), geometry).data;
       for (let i = 0; i < pixels; i++) {
         if (logits[i]! > bestSam[i]!) {
@@ -643,10 +653,10 @@ export class SamClip {
 
   /**
    * Automatic mask generation as SAM's generator on one crop: a grid of single-point prompts,
-   * multimask outputs filtered by predicted IoU and stability, box NMS, COCO RLE. Stability is
-   * scored on the low-res logits over the image region (not at full size, which would cost a
-   * full-size upsample per candidate). With `labels`, each mask is named by CLIP from the dense
-   * features under it, from the same encoding.
+   * multimask outputs filtered by predicted IoU and stability, box NMS, COCO RLE. Stability and
+   * the NMS boxes come from the low-res logits over the image region, so only surviving masks are
+   * upsampled to full size (SAM's generator upsamples every candidate first). With `labels`, each
+   * mask is named by CLIP from the dense features under it, from the same encoding.
    */
   async segmentEverything(image: ImageInput | ImageEncoding, options: SegmentEverythingOptions = {}): Promise<EverythingMask[]> {
     this.#graph('prompt_decoder', 'segmentEverything');
@@ -675,11 +685,16 @@ export class SamClip {
       iou: number;
       stability: number;
       point: { x: number; y: number };
+      /** Box of the low-res mask in image pixels, for NMS before any full-size work. */
+      box: BoxXYXY;
     }
     const candidates: Candidate[] = [];
+    // Image pixels per low-res cell along each axis (low-res cells cover the padded S×S input).
+    const cellX = (geometry.imageSize * width) / encoding.inputSize.width;
+    const cellY = (geometry.imageSize * height) / encoding.inputSize.height;
     for (let p = 0; p < grid.length / 2; p++) {
       const point = { x: grid[p * 2]! * width, y: grid[p * 2 + 1]! * height };
-      const { iou, lowRes, count, maskSize } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] });
+      const { iou, lowRes, count, maskSize } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] }, true);
       // Low-res cells over the resized image (the rest is padding).
       const validW = Math.min(maskSize, Math.ceil((encoding.inputSize.width * maskSize) / geometry.imageSize));
       const validH = Math.min(maskSize, Math.ceil((encoding.inputSize.height * maskSize) / geometry.imageSize));
@@ -690,30 +705,37 @@ export class SamClip {
         for (let y = 0; y < validH; y++) valid.set(plane.data.subarray(y * maskSize, y * maskSize + validW), y * validW);
         const stability = stabilityScore(valid, 0, stabilityOffset);
         if (stability < stabilityMin) continue;
-        candidates.push({ lowRes: { width: maskSize, height: maskSize, data: Float32Array.from(plane.data) }, iou: iou[k]!, stability, point });
+        const lowBox = maskStats(thresholdMap({ width: validW, height: validH, data: valid }, 0)).bbox;
+        if (lowBox[2] === 0) continue;
+        const box: BoxXYXY = [
+          (lowBox[0] * cellX) / maskSize,
+          (lowBox[1] * cellY) / maskSize,
+          Math.min(width, ((lowBox[0] + lowBox[2]) * cellX) / maskSize) - 1,
+          Math.min(height, ((lowBox[1] + lowBox[3]) * cellY) / maskSize) - 1,
+        ];
+        candidates.push({ lowRes: { width: maskSize, height: maskSize, data: Float32Array.from(plane.data) }, iou: iou[k]!, stability, point, box });
       }
     }
 
-    const survivors: Array<Candidate & { mask: BinaryMask; area: number; bbox: [number, number, number, number] }> = [];
-    for (const candidate of candidates) {
-      const mask = thresholdMap(maskLogitsToImage(candidate.lowRes, geometry), 0);
-      const { area, bbox } = maskStats(mask);
+    // NMS on low-res boxes first, so only the masks that survive are upsampled to full size.
+    const order = nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.iou), nmsThreshold);
+    const kept: Array<Candidate & { mask: BinaryMask; area: number; bbox: [number, number, number, number] }> = [];
+    for (const index of order) {
+      const candidate = candidates[index]!;
+      const { mask, area, bbox } = maskFromLogits(candidate.lowRes, geometry, 0);
       if (area === 0 || area < minArea) continue;
-      survivors.push({ ...candidate, mask, area, bbox });
+      kept.push({ ...candidate, mask, area, bbox });
     }
-    const boxes: BoxXYXY[] = survivors.map((s) => [s.bbox[0], s.bbox[1], s.bbox[0] + s.bbox[2] - 1, s.bbox[1] + s.bbox[3] - 1]);
-    const kept = nonMaxSuppression(boxes, survivors.map((s) => s.iou), nmsThreshold).map((i) => survivors[i]!);
 
-    let labelFor: ((mask: BinaryMask) => LabelScore) | undefined;
+    let labelFor: ((mask: BinaryMask, bbox: readonly [number, number, number, number]) => LabelScore) | undefined;
     if (labels && kept.length > 0) {
       const dense = await this.#denseGrid(encoding);
       const { embeddings, dim } = await this.#classEmbeddings(labels, options.templates);
-      labelFor = (mask) => {
+      labelFor = (mask, bbox) => {
         const pooled = new Float32Array(dim);
         let used = 0;
         let nearest = -1;
         let nearestDistance = Infinity;
-        const { bbox } = maskStats(mask);
         const cx = bbox[0] + bbox[2] / 2;
         const cy = bbox[1] + bbox[3] / 2;
         for (let row = 0; row < dense.height; row++) {
@@ -746,9 +768,9 @@ export class SamClip {
     }
 
     return kept.map((s) => {
-      const record: EverythingMask = { rle: encodeRleString(s.mask), area: s.area, bbox: s.bbox, predictedIou: s.iou, stabilityScore: s.stability, point: s.point };
+      const record: EverythingMask = { rle: encodeRleString(s.mask, s.bbox), area: s.area, bbox: s.bbox, predictedIou: s.iou, stabilityScore: s.stability, point: s.point };
       if (options.returnMasks) record.mask = s.mask;
-      if (labelFor) record.label = labelFor(s.mask);
+      if (labelFor) record.label = labelFor(s.mask, s.bbox);
       return record;
     });
   }

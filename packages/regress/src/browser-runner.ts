@@ -1,0 +1,85 @@
+/**
+ * Runs a bundle on a browser backend: one headless Chromium page load per backend and bundle, the
+ * bundle's files and the engines' wasm files served by the harness's cross-origin isolated server.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, WEBGPU_ARGS, bundleForBrowser, withBrowserPage } from '../../../test-utils/browser.js';
+import type { BackendRun, RunOptions } from './run-bundle.js';
+import type { PageRunRequest, RegressPageApi } from './browser/page.js';
+import { deserializeRun } from './serialize.js';
+
+/** The checkout root, found upwards from this module (which bin/regress.mjs may run from node_modules/.cache). */
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'packages', 'regress', 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the samclip checkout above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const repoRoot = findRepoRoot();
+const pageEntry = path.join(repoRoot, 'packages', 'regress', 'src', 'browser', 'page.ts');
+const require = createRequire(import.meta.url);
+
+/** `@samclip/*` → package sources, as in the root vitest config, so the page needs no build. */
+export function sourceAliases(): Record<string, string> {
+  const src = (name: string, file = 'index.ts') => path.join(repoRoot, 'packages', name, 'src', file);
+  return {
+    '@samclip/core': src('core'),
+    '@samclip/prompts': src('prompts'),
+    '@samclip/backend-ort': src('backend-ort'),
+    '@samclip/backend-tfjs': src('backend-tfjs'),
+  };
+}
+
+/** Directories the page's engines load their wasm from (served under /ort/ and /tfjs-wasm/). */
+export function engineAssetDirs(): { ort: string; tfjsWasm: string } {
+  return {
+    ort: path.dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')),
+    tfjsWasm: path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'),
+  };
+}
+
+let pageScript: Promise<string> | undefined;
+
+function regressPageScript(): Promise<string> {
+  pageScript ??= bundleForBrowser(pageEntry, sourceAliases());
+  return pageScript;
+}
+
+/**
+ * Loads the page once, runs every requested variant of the bundle in `bundleDir` on `backend` and
+ * returns the run. A browser that cannot start makes the column unavailable; a page that fails makes it an error.
+ */
+export async function runInBrowser(bundleDir: string, backend: string, options: RunOptions): Promise<BackendRun> {
+  const assets = engineAssetDirs();
+  const script = await regressPageScript();
+  if (!existsSync(CHROMIUM_PATH)) return { backend, unavailable: `Chromium is missing at ${CHROMIUM_PATH} (apt-get install chromium, or set SAMCLIP_CHROMIUM)`, variants: [] };
+  try {
+    return await withBrowserPage(
+      {
+        script,
+        mounts: { '/bundle/': bundleDir, '/ort/': assets.ort, '/tfjs-wasm/': assets.tfjsWasm },
+        args: WEBGPU_ARGS,
+        // WebGL and WebGPU print driver notices as console errors on software adapters; failures surface as run errors.
+        allowConsoleErrors: ['WebGL', 'WebGPU', 'GPU', 'powerPreference'],
+      },
+      async (page) => {
+        page.on('console', (message) => {
+          if (message.type() === 'info') options.onProgress?.(`[browser] ${message.text()}`);
+        });
+        await page.waitForFunction(() => 'samclipRegress' in globalThis);
+        const request: PageRunRequest = { backend, bundleUrl: '/bundle/samclip.json', options: { variants: options.variants, runs: options.runs, ...(options.graphs ? { graphs: options.graphs } : {}) } };
+        const text = await page.evaluate((req) => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.run(req), request);
+        return deserializeRun(text);
+      },
+    );
+  } catch (error) {
+    return { backend, error: `the headless Chromium run failed: ${error instanceof Error ? error.message : String(error)}`, variants: [] };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm run regress -- [--json FILE] [--markdown FILE] [--bundle DIR ...] [--backends a,b] [--variants a,b] [--runs N] [--gpu]`
+ * Runs the matrix, prints the markdown table and exits 1 on any regression (under CI=true, a
+ * column that cannot run is one).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { repoRoot } from './browser-runner.js';
+import { runMatrix } from './matrix.js';
+import { matrixJson, matrixMarkdown } from './report.js';
+import { parseTarget } from './targets.js';
+
+function list(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+}
+
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return parsed;
+}
+
+async function writeOut(file: string, text: string): Promise<void> {
+  const target = path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, text);
+  console.error(`wrote ${path.relative(process.cwd(), target) || target}`);
+}
+
+const program = new Command('regress')
+  .description('Run every bundle variant on every backend against the PyTorch references and each other.')
+  .option('--bundle <dir...>', 'bundle directories (default: every fixtures/*/samclip.json)')
+  .option('--backends <list>', 'columns, comma-separated (default: all nine)', list)
+  .option('--variants <list>', 'variant names, comma-separated (default: all)', list)
+  .option('--runs <n>', 'timed runs per graph after one warm-up', positive, 3)
+  .option('--json <file>', 'also write the result as JSON')
+  .option('--markdown <file>', 'also write the markdown report (docs/regression.md is generated this way)')
+  .option('--gpu', 'use the machine\'s GPU (Chromium with hardware acceleration; Dawn on the system Vulkan driver)')
+  .option('--quiet', 'no progress lines')
+  .action(async (options: { bundle?: string[]; backends?: string[]; variants?: string[]; runs: number; json?: string; markdown?: string; gpu?: boolean; quiet?: boolean }) => {
+    const cwd = process.env['INIT_CWD'] ?? process.cwd();
+    const result = await runMatrix({
+      ...(options.bundle ? { bundles: options.bundle.map((dir) => path.resolve(cwd, dir)) } : {}),
+      ...(options.backends ? { targets: options.backends.map(parseTarget) } : {}),
+      ...(options.variants ? { variants: options.variants } : {}),
+      runs: options.runs,
+      gpu: options.gpu ?? false,
+      ...(options.quiet ? {} : { onProgress: (message: string) => console.error(message) }),
+    });
+    const argv = process.argv.slice(2).filter((arg, i, all) => arg !== '--markdown' && all[i - 1] !== '--markdown');
+    const markdown = matrixMarkdown(result, ['npm run regress --', ...argv].join(' ').replace(/ --$/, ''));
+    console.log(markdown);
+    if (options.json) await writeOut(options.json, matrixJson(result));
+    if (options.markdown) await writeOut(options.markdown, markdown);
+    if (result.cells.length === 0) {
+      console.error(`no matrix cells ran: no bundles found (looked in ${path.join(repoRoot, 'fixtures')}) or no variant meant for the chosen backends`);
+      process.exitCode = 1;
+    } else if (!result.passed) {
+      console.error('regression: at least one cell failed (see the Failures section)');
+      process.exitCode = 1;
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,258 @@
+/**
+ * Runs one bundle on one backend and collects raw outputs: every graph on its stored reference
+ * inputs (timed), then the task chains from references/tasks.json on the backend's own outputs
+ * (pixels → backbone → neck → decoder per prompt; backbone → CLIP head and text encoder). Browser-safe:
+ * the same code runs in Node and inside the Chromium page; comparing happens in evaluate.ts.
+ */
+import { SamClipError, createTensor } from '@samclip/core';
+import type { Backend, Bundle, Feeds, InferenceSession, SessionValue, Tensor } from '@samclip/core';
+
+export interface GraphRun {
+  graph: string;
+  outputs: Record<string, Tensor>;
+  /** Wall time of each timed run (the first, warm-up run is not among them). */
+  latencyMs: number[];
+  /** Time to create the session (compile, upload weights). */
+  loadMs: number;
+}
+
+export interface SegmentRun {
+  name: string;
+  masks: Tensor;
+}
+
+export interface TaskRun {
+  /** Variant used per role in the chains (fp32 where the variant lacks that graph). */
+  variants: Record<string, string>;
+  segment: SegmentRun[];
+  imageEmbeds?: Tensor;
+  textEmbeds?: Tensor;
+}
+
+export interface VariantRun {
+  variant: string;
+  graphs: GraphRun[];
+  tasks?: TaskRun;
+  /** A failure that stopped this variant, with the graph it happened in. */
+  error?: string;
+}
+
+export interface BackendRun {
+  backend: string;
+  /** Set when the backend cannot run here at all. */
+  unavailable?: string;
+  /** Set when the run broke down outside any variant (the browser crashed, the page failed). */
+  error?: string;
+  variants: VariantRun[];
+}
+
+export interface RunOptions {
+  variants: readonly string[];
+  /** Timed runs per graph after one warm-up run. */
+  runs: number;
+  /** Graphs to run (default: every graph with references). */
+  graphs?: readonly string[];
+  onProgress?: (message: string) => void;
+}
+
+/** The part of references/tasks.json the matrix uses. */
+export interface TaskReferences {
+  image?: { file: string; height?: number; width?: number };
+  samPixelValues?: string;
+  imageEmbeddings?: string;
+  segment?: Array<{
+    name: string;
+    multimask: boolean;
+    maskInput: string | null;
+    decoderInputs: { pointCoords: number[][]; pointLabels: number[]; hasMaskInput: number };
+    masks: string;
+  }>;
+  classify?: { labels: string[]; ids: string; imageEmbeds?: string; textEmbeds?: string; probs: number[] };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function now(): number {
+  return globalThis.performance.now();
+}
+
+async function toCpu(value: SessionValue | undefined, what: string): Promise<Tensor> {
+  if (value === undefined) throw new SamClipError('SESSION', `${what} was not returned`);
+  if ('location' in value && value.location === 'device') {
+    const tensor = await value.download();
+    value.dispose();
+    return tensor;
+  }
+  return value as Tensor;
+}
+
+async function runToCpu(session: InferenceSession, feeds: Feeds, what: string): Promise<Record<string, Tensor>> {
+  const fetches = await session.run(feeds);
+  const out: Record<string, Tensor> = {};
+  for (const [name, value] of Object.entries(fetches)) out[name] = await toCpu(value, `${what}: output ${name}`);
+  return out;
+}
+
+/** Variant names of the bundle, fp32 first, then in manifest order. */
+export function bundleVariants(bundle: Bundle): string[] {
+  const names = new Set<string>();
+  for (const graph of bundle.graphNames()) for (const variant of bundle.variants(graph)) names.add(variant);
+  return [...names].sort((a, b) => (a === 'fp32' ? -1 : b === 'fp32' ? 1 : 0));
+}
+
+class Sessions {
+  readonly #open = new Map<string, { session: InferenceSession; loadMs: number }>();
+
+  constructor(
+    private readonly bundle: Bundle,
+    private readonly backend: Backend,
+  ) {}
+
+  async get(graph: string, variant: string): Promise<{ session: InferenceSession; loadMs: number }> {
+    const key = `${graph}\u0000${variant}`;
+    const open = this.#open.get(key);
+    if (open) return open;
+    const [bytes, externalData] = await Promise.all([this.bundle.readGraph(graph, variant), this.bundle.readExternalData(graph, variant)]);
+    const start = now();
+    const session = await this.backend.createSession(bytes, externalData.size > 0 ? { externalData } : {});
+    const entry = { session, loadMs: now() - start };
+    this.#open.set(key, entry);
+    return entry;
+  }
+
+  async disposeAll(): Promise<void> {
+    const sessions = [...this.#open.values()];
+    this.#open.clear();
+    for (const { session } of sessions) await session.dispose();
+  }
+}
+
+async function runGraphReferences(bundle: Bundle, sessions: Sessions, graph: string, variant: string, runs: number): Promise<GraphRun> {
+  const inputs = await bundle.references().inputs(graph);
+  const feeds: Feeds = {};
+  for (const { name, tensor } of inputs) feeds[name] = tensor;
+  const { session, loadMs } = await sessions.get(graph, variant);
+  const outputs = await runToCpu(session, feeds, `${graph} (${variant})`);
+  const latencyMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = now();
+    // Timed runs fetch everything back to the CPU, as an application would.
+    await runToCpu(session, feeds, `${graph} (${variant})`);
+    latencyMs.push(now() - start);
+  }
+  return { graph, outputs, latencyMs, loadMs };
+}
+
+function single(outputs: Record<string, Tensor>, name: string, graph: string): Tensor {
+  const tensor = outputs[name];
+  if (!tensor) throw new SamClipError('SESSION', `graph "${graph}" returned no "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
+  return tensor;
+}
+
+/** The chained task runs: everything from the reference pixels, on this backend's own outputs. */
+async function runTasks(bundle: Bundle, sessions: Sessions, variant: string, tasks: TaskReferences): Promise<TaskRun> {
+  const references = bundle.references();
+  const variantOf = (graph: string): string => (bundle.variants(graph).includes(variant) ? variant : bundle.defaultVariant(graph));
+  const used: Record<string, string> = {};
+  const run = async (graph: string, feeds: Feeds): Promise<Record<string, Tensor>> => {
+    const chosen = variantOf(graph);
+    used[graph] = chosen;
+    const { session } = await sessions.get(graph, chosen);
+    return runToCpu(session, feeds, `${graph} (${chosen})`);
+  };
+  const result: TaskRun = { variants: used, segment: [] };
+  const roles = new Set(bundle.graphNames().map((graph) => bundle.graph(graph).role));
+  let features: Tensor | undefined;
+  let embeddings: Tensor | undefined;
+  if (tasks.samPixelValues !== undefined) {
+    const pixels = (await references.tensor(tasks.samPixelValues)).tensor;
+    if (roles.has('backbone')) {
+      const backbone = bundle.graphForRole('backbone');
+      features = single(await run(backbone, { pixel_values: pixels }), 'backbone_features', backbone);
+      if (roles.has('sam_neck')) {
+        const neck = bundle.graphForRole('sam_neck');
+        embeddings = single(await run(neck, { backbone_features: features }), 'image_embeddings', neck);
+      }
+    } else if (roles.has('sam_encoder')) {
+      const encoder = bundle.graphForRole('sam_encoder');
+      embeddings = single(await run(encoder, { pixel_values: pixels }), 'image_embeddings', encoder);
+    }
+  }
+  if (embeddings && roles.has('prompt_decoder') && tasks.segment) {
+    const decoder = bundle.graphForRole('prompt_decoder');
+    const image = tasks.image;
+    const size = bundle.graphConfig(decoder).maskInputSize;
+    if (image?.height === undefined || image.width === undefined) {
+      throw new SamClipError('MANIFEST_INVALID', 'references/tasks.json gives no image height/width for the decoder\'s orig_im_size');
+    }
+    for (const entry of tasks.segment) {
+      const { pointCoords, pointLabels, hasMaskInput } = entry.decoderInputs;
+      const maskInput = entry.maskInput !== null ? (await references.tensor(entry.maskInput)).tensor : createTensor('float32', [1, 1, size, size], new Float32Array(size * size));
+      const outputs = await run(decoder, {
+        image_embeddings: embeddings,
+        point_coords: createTensor('float32', [1, pointCoords.length, 2], new Float32Array(pointCoords.flat())),
+        point_labels: createTensor('float32', [1, pointLabels.length], new Float32Array(pointLabels)),
+        mask_input: maskInput,
+        has_mask_input: createTensor('float32', [1], new Float32Array([hasMaskInput])),
+        orig_im_size: createTensor('float32', [2], new Float32Array([image.height, image.width])),
+      });
+      result.segment.push({ name: entry.name, masks: single(outputs, 'masks', decoder) });
+    }
+  }
+  if (features && roles.has('clip_head')) {
+    const head = bundle.graphForRole('clip_head');
+    result.imageEmbeds = single(await run(head, { backbone_features: features }), 'image_embeds', head);
+  }
+  if (tasks.classify && roles.has('text_encoder')) {
+    const encoder = bundle.graphForRole('text_encoder');
+    const ids = (await references.tensor(tasks.classify.ids)).tensor;
+    result.textEmbeds = single(await run(encoder, { input_ids: ids }), 'text_embeds', encoder);
+  }
+  return result;
+}
+
+/**
+ * Runs every requested variant of `bundle` on `backend`. A failure inside a variant is recorded
+ * on that variant (the matrix reports it) and the next variant still runs.
+ */
+export async function runBundle(bundle: Bundle, backend: Backend, name: string, options: RunOptions): Promise<BackendRun> {
+  const support = await backend.isSupported();
+  if (support !== true) {
+    return { backend: name, unavailable: support === false ? `${name} reports it is not supported here` : support.reason, variants: [] };
+  }
+  try {
+    await backend.init();
+  } catch (error) {
+    return { backend: name, unavailable: `${name} failed to start: ${messageOf(error)}`, variants: [] };
+  }
+  const tasks = bundle.manifest.references?.tasks ? ((await bundle.references().tasks()) as TaskReferences) : undefined;
+  const referenced = bundle.references().graphs();
+  const graphs = options.graphs ? referenced.filter((graph) => options.graphs!.includes(graph)) : referenced;
+  const result: BackendRun = { backend: name, variants: [] };
+  for (const variant of options.variants) {
+    const sessions = new Sessions(bundle, backend);
+    const run: VariantRun = { variant, graphs: [] };
+    let stage = '';
+    try {
+      for (const graph of graphs) {
+        if (!bundle.variants(graph).includes(variant)) continue;
+        stage = `graph ${graph}`;
+        options.onProgress?.(`${name}: ${variant} ${graph}`);
+        run.graphs.push(await runGraphReferences(bundle, sessions, graph, variant, options.runs));
+      }
+      if (tasks && !options.graphs) {
+        stage = 'task chain';
+        options.onProgress?.(`${name}: ${variant} tasks`);
+        run.tasks = await runTasks(bundle, sessions, variant, tasks);
+      }
+    } catch (error) {
+      run.error = `${stage}: ${messageOf(error)}`;
+    } finally {
+      await sessions.disposeAll().catch(() => undefined);
+    }
+    result.variants.push(run);
+  }
+  return result;
+}

@@ -1,0 +1,128 @@
+/**
+ * Tolerances per weight dtype and backend class. An output passes when
+ * `max|actual − expected| ≤ atol + rtol · max|expected|` and its cosine with the expected tensor is at
+ * least `minCosine`; masks pass when their IoU at logit threshold 0 is at least `minIou`. The
+ * reasons for each number are in TOLERANCE_NOTES (printed into docs/regression.md).
+ */
+import type { VariantDType } from '@samclip/core';
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+  minCosine: number;
+  minIou: number;
+}
+
+/** Every output element within tolerance, NaN never passing. */
+export function withinTolerance(maxAbsError: number, scale: number, tolerance: Pick<Tolerance, 'atol' | 'rtol'>): boolean {
+  return maxAbsError <= tolerance.atol + tolerance.rtol * scale;
+}
+
+/** The bound a tensor of magnitude `scale` is held to. */
+export function toleranceBound(scale: number, tolerance: Pick<Tolerance, 'atol' | 'rtol'>): number {
+  return tolerance.atol + tolerance.rtol * scale;
+}
+
+type DTypeClass = 'fp32' | 'fp16' | 'int8' | 'int4';
+
+function dtypeClass(dtype: VariantDType): DTypeClass {
+  switch (dtype) {
+    case 'fp32':
+      return 'fp32';
+    case 'fp16':
+    case 'bf16':
+    case 'mixed':
+      return 'fp16';
+    case 'int8':
+    case 'uint8':
+      return 'int8';
+    case 'int4':
+    case 'uint4':
+      return 'int4';
+  }
+}
+
+/** Against the PyTorch fp32 references. */
+const REFERENCE: Readonly<Record<DTypeClass, { cpu: Tolerance; gpu: Tolerance }>> = {
+  fp32: {
+    cpu: { atol: 1e-4, rtol: 0, minCosine: 0.99999, minIou: 0.99 },
+    gpu: { atol: 1e-4, rtol: 1e-4, minCosine: 0.9999, minIou: 0.98 },
+  },
+  fp16: {
+    cpu: { atol: 1e-3, rtol: 1e-2, minCosine: 0.999, minIou: 0.95 },
+    gpu: { atol: 1e-3, rtol: 2e-2, minCosine: 0.999, minIou: 0.95 },
+  },
+  int8: {
+    cpu: { atol: 1e-2, rtol: 0.1, minCosine: 0.99, minIou: 0.85 },
+    gpu: { atol: 1e-2, rtol: 0.1, minCosine: 0.99, minIou: 0.85 },
+  },
+  int4: {
+    cpu: { atol: 2e-2, rtol: 0.25, minCosine: 0.95, minIou: 0.7 },
+    gpu: { atol: 2e-2, rtol: 0.25, minCosine: 0.95, minIou: 0.7 },
+  },
+};
+
+/** Between two backends running the same variant (the same weights and the same graph). */
+const CROSS: Readonly<Record<DTypeClass, { cpu: Tolerance; gpu: Tolerance }>> = {
+  fp32: {
+    cpu: { atol: 1e-4, rtol: 0, minCosine: 0.99999, minIou: 0.99 },
+    gpu: { atol: 1e-4, rtol: 1e-4, minCosine: 0.9999, minIou: 0.98 },
+  },
+  fp16: {
+    cpu: { atol: 1e-4, rtol: 1e-4, minCosine: 0.9999, minIou: 0.98 },
+    gpu: { atol: 1e-3, rtol: 1e-2, minCosine: 0.999, minIou: 0.95 },
+  },
+  int8: {
+    cpu: { atol: 1e-3, rtol: 2e-2, minCosine: 0.999, minIou: 0.95 },
+    gpu: { atol: 1e-3, rtol: 2e-2, minCosine: 0.999, minIou: 0.95 },
+  },
+  int4: {
+    cpu: { atol: 1e-3, rtol: 5e-2, minCosine: 0.995, minIou: 0.9 },
+    gpu: { atol: 1e-3, rtol: 5e-2, minCosine: 0.995, minIou: 0.9 },
+  },
+};
+
+export function referenceTolerance(dtype: VariantDType, gpu: boolean): Tolerance {
+  const entry = REFERENCE[dtypeClass(dtype)];
+  return gpu ? entry.gpu : entry.cpu;
+}
+
+export function crossTolerance(dtype: VariantDType, gpu: boolean): Tolerance {
+  const entry = CROSS[dtypeClass(dtype)];
+  return gpu ? entry.gpu : entry.cpu;
+}
+
+/** Markdown table of every tolerance, for docs/regression.md. */
+export function toleranceTable(): string {
+  const rows = ['| weights | backends | vs PyTorch: atol + rtol·max\\|ref\\| | cosine ≥ | mask IoU ≥ | across backends: atol + rtol·max\\|ref\\| | cosine ≥ | mask IoU ≥ |', '|---|---|---|---|---|---|---|---|'];
+  for (const dtype of Object.keys(REFERENCE) as DTypeClass[]) {
+    for (const kind of ['cpu', 'gpu'] as const) {
+      const ref = REFERENCE[dtype][kind];
+      const cross = CROSS[dtype][kind];
+      rows.push(
+        `| ${dtype} | ${kind === 'cpu' ? 'CPU / WASM' : 'GPU (WebGPU, WebGL)'} | ${ref.atol} + ${ref.rtol}·max | ${ref.minCosine} | ${ref.minIou} | ${cross.atol} + ${cross.rtol}·max | ${cross.minCosine} | ${cross.minIou} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+export const TOLERANCE_NOTES = `Why these numbers:
+
+- **fp32 on CPU and WASM** (ort-node, ort-wasm, tfjs-cpu, tfjs-wasm): the same float32 arithmetic as PyTorch up to
+  summation order and fused multiply-adds, so an absolute 1e-4 on every output element, cosine ≥ 0.99999.
+- **fp32 on GPUs** (WebGPU through Dawn/SwiftShader or a real adapter, WebGL2): shader \`exp\`, \`tanh\`, \`erf\` and
+  division are not correctly rounded (WGSL and GLSL ES allow a few ULP or an absolute 2⁻²¹ error) and tiled
+  reductions sum in another order, so the error grows with the tensor's magnitude: 1e-4 plus 1e-4 of max|ref|.
+- **fp16 weights**: rounding a weight to 11 significant bits is a relative error up to 2⁻¹¹ ≈ 4.9e-4 per weight;
+  through ~12 matmuls with residual paths it reaches a few 1e-3 of the output scale, so 1% of max|ref| (2% on GPUs,
+  whose \`compute\` presets also run activations in fp16), cosine ≥ 0.999.
+- **int8 weights** (dynamic or QDQ): one quantization step is 1/255 of a channel's range; errors of 2–5% of the
+  output scale are normal, so 10% of max|ref| and cosine ≥ 0.99, masks IoU ≥ 0.85.
+- **int4 weights** (32-element blocks): a step is 1/15 of a block's range; 25% of max|ref|, cosine ≥ 0.95, IoU ≥ 0.7.
+- **Across backends** the weights are identical, so the gap is engine arithmetic alone: fp32 as above; quantized
+  graphs quantize activations at run time (DynamicQuantizeLinear), where one rounding tie decided differently
+  moves a value by a whole step, hence 2% (int8) and 5% (int4) of max|ref|.
+- **Mask IoU** is computed at logit threshold 0 on the decoder's full-size masks; pixels whose logit is within
+  the error bound of 0 may flip, so fp32 allows 1% (2% on GPUs) of the union to differ.
+- **Top-1 label**: CLIP's best label from \`image_embeds\` against \`text_embeds\` must match PyTorch's for every dtype.`;

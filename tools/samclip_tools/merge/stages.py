@@ -1,0 +1,155 @@
+"""The stages of the pipeline as objectives and batch builders for train.train_stage.
+
+CLIP teacher   contrastive image–caption training of an OpenClip (in-batch negatives per process)
+SAM teacher    promptable masks from world instances: points (best of the 3 multimask outputs),
+               boxes and coarse-mask + points prompts (single-mask output), plus the IoU head
+stage I        head probing: the SAM-initialised backbone frozen, the CLIP head trained by cosine
+               distillation to the CLIP teacher's image embeddings (low resolution)
+stage II       multi-task distillation: L = L_CLIP + λ·L_SAM, L_SAM = focal + dice (20:1) between
+               student and frozen SAM teacher masks (+ IoU-prediction MSE), SAM data in every step,
+               backbone and SAM head at a fraction (0.1×) of the CLIP head's learning rate
+resolution     the CLIP head alone, cosine distillation at the SAM input resolution
+"""
+
+from typing import Dict, List
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..model import OpenClip, Sam, SamClip
+from .data import SceneSet, global_batch, rank_slice
+from .losses import contrastive, cosine_distill, mask_iou, mask_loss
+from .nets import backbone_features, clip_head_forward, clip_pixels, logit_scale_of, resize_pixels, sam_pixels
+from .prompts import decode, instance_items, kind_at, sample_prompts, upscale
+
+
+def set_trainable(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+class WorldBatches:
+    """Global batches over a training SceneSet, split by rank; everything a function of the step."""
+
+    def __init__(self, scenes: SceneSet, ids: torch.Tensor, seed: int, device: torch.device) -> None:
+        self.scenes = scenes
+        self.ids = ids
+        self.seed = seed
+        self.device = device
+        self.items = instance_items(scenes.objects)
+        self.boxes = torch.tensor([scenes.objects[i][k - 1]["box"] for i, k in self.items], dtype=torch.float32).reshape(-1, 4)
+        self.image_size = scenes.images.shape[-1]
+
+    def scene_indices(self, step: int, batch_size: int, rank: int, world_size: int, stream: int) -> np.ndarray:
+        return rank_slice(global_batch(step, batch_size, len(self.scenes), self.seed * 1000 + stream), rank, world_size)
+
+    def clip_batch(self, step: int, batch_size: int, rank: int, world_size: int, resolution: int, targets: torch.Tensor = None) -> Dict:
+        """CLIP-side data: teacher-format pixels + captions, or student pixels + teacher targets."""
+        idx = self.scene_indices(step, batch_size, rank, world_size, stream=1)
+        images = self.scenes.images[idx].to(self.device)
+        if targets is None:
+            return {"pixels": clip_pixels(images, resolution), "ids": self.ids[idx].to(self.device)}
+        return {"pixels": resize_pixels(sam_pixels(images), resolution), "target": targets[idx].to(self.device)}
+
+    def sam_batch(self, step: int, batch_size: int, rank: int, world_size: int, grid: int) -> Dict:
+        """SAM-side data: one prompted instance per sample, the prompt kind fixed per step."""
+        item_idx = rank_slice(global_batch(step, batch_size, len(self.items), self.seed * 1000 + 2), rank, world_size)
+        scene_idx = self.items[item_idx, 0]
+        masks = self.scenes.instances[scene_idx] == torch.from_numpy(self.items[item_idx, 1]).to(torch.uint8)[:, None, None]
+        kind, num_points = kind_at(step)
+        rngs = [np.random.default_rng([self.seed, 7, step, int(i)]) for i in item_idx]
+        coords, labels, mask_input = sample_prompts(masks, self.boxes[item_idx], kind, num_points, grid, rngs)
+        dev = self.device
+        return {
+            "pixels": sam_pixels(self.scenes.images[scene_idx].to(dev)),
+            "coords": coords.to(dev),
+            "labels": labels.to(dev),
+            "mask_input": None if mask_input is None else mask_input.to(dev),
+            "target": masks.to(dev),
+            "kind": kind,
+        }
+
+
+def _prompt_decode(model: nn.Module, embeddings: torch.Tensor, batch: Dict, image_size: int):
+    return decode(model.prompt_encoder, model.mask_decoder, embeddings, batch["coords"], batch["labels"], batch["mask_input"], image_size)
+
+
+class ClipTeacherObjective(nn.Module):
+    def __init__(self, clip: OpenClip) -> None:
+        super().__init__()
+        self.clip = clip
+
+    def forward(self, batch: Dict):
+        image_embeds, _ = self.clip.visual(batch["pixels"])
+        text_embeds = self.clip.encode_text(batch["ids"])
+        scale = logit_scale_of(self.clip)
+        return contrastive(image_embeds, text_embeds, scale), {"scale": scale}
+
+
+class SamTeacherObjective(nn.Module):
+    def __init__(self, sam: Sam, image_size: int) -> None:
+        super().__init__()
+        self.sam = sam
+        self.image_size = image_size
+
+    def forward(self, batch: Dict):
+        embeddings = self.sam.image_encoder(batch["pixels"])
+        low_res, iou_pred = _prompt_decode(self.sam, embeddings, batch, self.image_size)
+        logits = upscale(low_res, self.image_size)
+        target = batch["target"][:, None].expand_as(logits)
+        per_mask = mask_loss(logits, target)  # [B, 4]
+        iou_true = mask_iou(logits.detach(), target)
+        outputs = slice(1, 4) if batch["kind"] == "point" else slice(0, 1)
+        # Ambiguity-aware: only the best of the multimask outputs learns from a single point.
+        loss_mask = per_mask[:, outputs].min(dim=1).values.mean()
+        loss_iou = F.mse_loss(iou_pred[:, outputs], iou_true[:, outputs])
+        return loss_mask + loss_iou, {"mask": loss_mask, "iou": loss_iou, "miou": iou_true[:, outputs].max(dim=1).values.mean()}
+
+
+class HeadProbeObjective(nn.Module):
+    """Stage I and resolution adaptation: the backbone frozen, the CLIP head distilled."""
+
+    def __init__(self, student: SamClip) -> None:
+        super().__init__()
+        self.student = student
+
+    def forward(self, batch: Dict):
+        with torch.no_grad():
+            features = backbone_features(self.student.image_encoder, batch["pixels"])
+        pooled, _ = clip_head_forward(self.student.clip_head, features)
+        loss = cosine_distill(pooled, batch["target"])
+        return loss, {"cos": 1 - loss.detach()}
+
+
+class MergeObjective(nn.Module):
+    """Stage II: L = L_CLIP + λ·L_SAM on one CLIP batch and one SAM batch per step."""
+
+    def __init__(self, student: SamClip, sam_teacher: Sam, lam: float, image_size: int) -> None:
+        super().__init__()
+        self.student = student
+        self.sam_teacher = sam_teacher
+        self.lam = lam
+        self.image_size = image_size
+
+    def forward(self, batch: Dict):
+        clip, sam = batch["clip"], batch["sam"]
+        pooled, _ = clip_head_forward(self.student.clip_head, backbone_features(self.student.image_encoder, clip["pixels"]))
+        loss_clip = cosine_distill(pooled, clip["target"])
+        low_res, iou_pred = _prompt_decode(self.student, self.student.image_encoder(sam["pixels"]), sam, self.image_size)
+        with torch.no_grad():
+            t_low, t_iou = _prompt_decode(self.sam_teacher, self.sam_teacher.image_encoder(sam["pixels"]), sam, self.image_size)
+        loss_sam = mask_loss(low_res, (t_low > 0).to(low_res.dtype)).mean() + F.mse_loss(iou_pred.float(), t_iou.float())
+        return loss_clip + self.lam * loss_sam, {"clip": loss_clip, "sam": loss_sam}
+
+
+@torch.no_grad()
+def clip_teacher_targets(clip: OpenClip, scenes: SceneSet, resolution: int, device: torch.device, chunk: int = 256) -> torch.Tensor:
+    """The CLIP teacher's image embeddings of every scene (the distillation targets)."""
+    clip.eval()
+    out: List[torch.Tensor] = []
+    for i in range(0, len(scenes), chunk):
+        pixels = clip_pixels(scenes.images[i : i + chunk].to(device), resolution)
+        out.append(clip.visual(pixels)[0].float().cpu())
+    return torch.cat(out)
