@@ -117,12 +117,16 @@ class SimpleTokenizer:
         self.vocab_size = len(vocab)
 
     @classmethod
+    def from_bytes(cls, data: bytes) -> "SimpleTokenizer":
+        """From a merges file's bytes, gzipped or plain."""
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        return cls(parse_merges(data.decode("utf-8")))
+
+    @classmethod
     def from_file(cls, path: str) -> "SimpleTokenizer":
         with open(path, "rb") as f:
-            raw = f.read()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        return cls(parse_merges(raw.decode("utf-8")))
+            return cls.from_bytes(f.read())
 
     def bpe(self, token: str) -> str:
         if token in self.cache:

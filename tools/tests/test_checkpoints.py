@@ -2,7 +2,6 @@
 or unexpected keys; every wrong key is reported."""
 
 import dataclasses
-import os
 
 import pytest
 import torch

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
 import { decodeTensor } from '@samclip/core';
 import type { Tensor } from '@samclip/core';
 import { describe, expect, it } from 'vitest';
@@ -59,4 +60,16 @@ describe.skipIf(bundles.length === 0).each(['cpu', 'wasm'] as const)('fixture bu
       });
     }
   }
+
+  it.skipIf(!bundles.includes('tiny-random'))('runs the text encoder (an If on the dynamic batch) 20 times without leaking tensors', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(fixturesDir, 'tiny-random', 'samclip.json'), 'utf8')) as FixtureManifest;
+    const refs = manifest.references!.graphs!['text_encoder']!;
+    const session = await backend.createSession(read('tiny-random', manifest.graphs['text_encoder']!.variants['fp32']!.file));
+    const { name, tensor } = decodeTensor(read('tiny-random', refs.inputs[0]!.file));
+    await session.run({ [name]: tensor });
+    const settled = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) await session.run({ [name]: tensor });
+    expect(tf.memory().numTensors).toBe(settled);
+    await session.dispose();
+  });
 });

@@ -30,6 +30,8 @@ export interface ConvertModelOptions {
   reduceRange?: boolean;
   /** int8 dynamic only: also quantize Conv through ConvInteger. */
   quantizeConv?: boolean;
+  /** int8 dynamic only: static activation ranges from `calibrateActivationRanges` (not recorded in provenance). */
+  activationRanges?: Readonly<Record<string, { min: number; max: number }>>;
   /**
    * int8/int4: large weights left in float (positional embeddings, excluded layers) are stored as
    * float16 and cast back once (default true); false keeps their float32 bytes.
@@ -65,7 +67,7 @@ export function resolveSettings(options: ConvertModelOptions): ResolvedSettings 
 /** Float weights below this size stay float32 in int8/int4 variants: a cast costs more than it saves. */
 const HALF_FLOAT_MIN_ELEMENTS = 4096;
 
-export function buildPipeline(settings: ResolvedSettings): Pass[] {
+export function buildPipeline(settings: ResolvedSettings, activationRanges?: ConvertModelOptions['activationRanges']): Pass[] {
   const cleanup = [constantFoldingPass, deadNodeEliminationPass, initializerDedupPass, shapeInferencePass];
   const precision: Pass[] = [];
   switch (settings.to) {
@@ -74,7 +76,7 @@ export function buildPipeline(settings: ResolvedSettings): Pass[] {
       break;
     case 'int8':
       precision.push(
-        settings.preset.int8 === 'dynamic' ? createInt8DynamicPass({ reduceRange: settings.reduceRange, conv: settings.quantizeConv }) : createInt8QdqPass(),
+        settings.preset.int8 === 'dynamic' ? createInt8DynamicPass({ reduceRange: settings.reduceRange, conv: settings.quantizeConv, ...(activationRanges ? { activationRanges } : {}) }) : createInt8QdqPass(),
       );
       break;
     case 'int4':
@@ -95,5 +97,5 @@ export function convertModel(model: Model, options: ConvertModelOptions): PassRe
   if (settings.to === 'int4' && settings.preset.int4 === 'matmulnbits' && !model.opsetImports.some((o) => o.domain === 'com.microsoft')) {
     model.opsetImports.push({ domain: 'com.microsoft', version: 1 });
   }
-  return runPasses(model, buildPipeline(settings), { exclusions: createNodeFilter(options.exclusions) }, options.onPass);
+  return runPasses(model, buildPipeline(settings, options.activationRanges), { exclusions: createNodeFilter(options.exclusions) }, options.onPass);
 }

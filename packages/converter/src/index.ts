@@ -12,6 +12,7 @@ export type { ConversionTarget, Precision, TargetPreset } from './targets.js';
 export { createNodeFilter, DEFAULT_EXCLUSION_PATTERNS } from './exclusions.js';
 export type { ExclusionSpec, NodeFilter } from './exclusions.js';
 export { runPasses } from './pipeline.js';
+export { calibrateActivationRanges } from './calibration.js';
 export type { Pass, PassContext, PassReport } from './pipeline.js';
 export { validateGraph, DEFAULT_THRESHOLDS, thresholdsFor } from './validate.js';
 export type { BackendValidation, GraphValidation, OutputReport, Thresholds, ValidationThresholds } from './validate.js';

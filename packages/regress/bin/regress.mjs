@@ -17,8 +17,19 @@ const build = await rolldown({
   input: path.join(pkg, 'src', 'cli.ts'),
   platform: 'node',
   logLevel: 'warn',
-  // Only our own sources are bundled; every installed package is loaded from node_modules.
-  external: (id) => !id.startsWith('.') && !path.isAbsolute(id) && !id.startsWith('@samclip/'),
+  plugins: [
+    {
+      // Only our own sources are bundled. Installed packages stay external, imported by the file
+      // they resolve to from their importer, since packages may nest their own versions (ajv).
+      name: 'externalize-installed-packages',
+      async resolveId(source, importer) {
+        if (source.startsWith('.') || path.isAbsolute(source) || source.startsWith('@samclip/') || source.startsWith('node:')) return null;
+        const resolved = await this.resolve(source, importer, { skipSelf: true });
+        return resolved ? { id: resolved.id, external: true } : null;
+      },
+    },
+  ],
+  external: [/^node:/],
   resolve: {
     alias: {
       '@samclip/core/node': src('core', 'node.ts'),

@@ -154,6 +154,7 @@ function segmentPlanes(k: number, multimask: boolean): number[] {
 function checkTasks(refs: BundleReferences, run: VariantRun, baseline: VariantRun | undefined, target: MatrixTarget, failures: string[]): TaskCheck | undefined {
   const tasks = run.tasks;
   if (!tasks || !refs.tasks) return undefined;
+  // Checked only when the chain ran; a chain that failed is already among the run's errors.
   const dtype = coarsest(refs.bundle, tasks.variants);
   const tolerance = referenceTolerance(dtype, target.gpu);
   const cross = crossTolerance(dtype, target.gpu);
@@ -203,8 +204,7 @@ function checkTasks(refs: BundleReferences, run: VariantRun, baseline: VariantRu
 /** One cell: a column's run of one variant, judged against PyTorch and the baseline column. */
 export function evaluateVariant(refs: BundleReferences, run: VariantRun, baseline: VariantRun | undefined, target: MatrixTarget): Cell {
   const bundle = refs.bundle;
-  const failures: string[] = [];
-  if (run.error) failures.push(run.error);
+  const failures: string[] = [...run.errors];
   const graphs: GraphCheck[] = [];
   for (const graphRun of run.graphs) {
     const dtype = bundle.variant(graphRun.graph, run.variant).dtype;
@@ -257,7 +257,7 @@ export function evaluateVariant(refs: BundleReferences, run: VariantRun, baselin
       latencyMs: graphs.reduce((sum, graph) => sum + graph.latencyMs, 0),
     },
   };
-  if (run.error) cell.reason = run.error;
+  if (run.errors.length > 0) cell.reason = run.errors.join('; ');
   if (tasks) cell.tasks = tasks;
   if (worst.graph) cell.summary.maxAbsGraph = worst.graph;
   if (worst.iou !== undefined) cell.summary.maskIou = worst.iou;

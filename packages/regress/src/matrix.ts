@@ -4,7 +4,6 @@
  * The first column to run a variant cleanly is that variant's baseline for the cross-backend checks.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Backend } from '@samclip/core';
@@ -87,8 +86,8 @@ function createNodeBackend(name: string): Backend {
 }
 
 function packageVersion(name: string): string {
-  const require = createRequire(import.meta.url);
-  return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  const file = path.join(repoRoot, 'node_modules', name, 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'not installed';
 }
 
 function environment(gpu: boolean): MatrixEnvironment {

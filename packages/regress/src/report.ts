@@ -33,7 +33,7 @@ function summaryTable(cells: readonly Cell[]): string {
     const top1 = cell.tasks?.top1 ? `${cell.tasks.top1.agree ? '✓' : '✗'} ${escape(cell.tasks.top1.label)}` : '—';
     const maxAbs = cell.summary.maxAbsGraph ? `${num(cell.summary.maxAbs)} (${cell.summary.maxAbsGraph})` : num(cell.summary.maxAbs);
     rows.push(
-      `| ${cell.bundle} | ${cell.variant} (${cell.dtype}) | ${cell.target} | ${STATUS[cell.status]} | ${maxAbs} | ${cosineText(cell.summary.minCosine)} | ${num(cell.summary.maskIou, 4)} | ${top1} | ${cell.summary.crossMaxAbs === undefined ? 'baseline' : num(cell.summary.crossMaxAbs)} | ${ms(cell.summary.latencyMs)} |`,
+      `| ${cell.bundle} | ${cell.variant} (${cell.dtype}) | ${cell.target} | ${STATUS[cell.status]} | ${maxAbs} | ${cosineText(cell.summary.minCosine)} | ${num(cell.summary.maskIou, 4)} | ${top1} | ${cell.summary.crossMaxAbs !== undefined ? num(cell.summary.crossMaxAbs) : cell.status === 'pass' && cell.graphs.length > 0 ? 'baseline' : '—'} | ${ms(cell.summary.latencyMs)} |`,
     );
   }
   return rows.join('\n');

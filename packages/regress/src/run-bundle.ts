@@ -33,8 +33,8 @@ export interface VariantRun {
   variant: string;
   graphs: GraphRun[];
   tasks?: TaskRun;
-  /** A failure that stopped this variant, with the graph it happened in. */
-  error?: string;
+  /** Failures, each naming the graph (or the task chain) it stopped; the other graphs still ran. */
+  errors: string[];
 }
 
 export interface BackendRun {
@@ -187,6 +187,8 @@ async function runTasks(bundle: Bundle, sessions: Sessions, variant: string, tas
     if (image?.height === undefined || image.width === undefined) {
       throw new SamClipError('MANIFEST_INVALID', 'references/tasks.json gives no image height/width for the decoder\'s orig_im_size');
     }
+    if (size === undefined) throw new SamClipError('MANIFEST_INVALID', `the config of "${decoder}" sets no maskInputSize`);
+    const { height, width } = image;
     for (const entry of tasks.segment) {
       const { pointCoords, pointLabels, hasMaskInput } = entry.decoderInputs;
       const maskInput = entry.maskInput !== null ? (await references.tensor(entry.maskInput)).tensor : createTensor('float32', [1, 1, size, size], new Float32Array(size * size));
@@ -196,7 +198,7 @@ async function runTasks(bundle: Bundle, sessions: Sessions, variant: string, tas
         point_labels: createTensor('float32', [1, pointLabels.length], new Float32Array(pointLabels)),
         mask_input: maskInput,
         has_mask_input: createTensor('float32', [1], new Float32Array([hasMaskInput])),
-        orig_im_size: createTensor('float32', [2], new Float32Array([image.height, image.width])),
+        orig_im_size: createTensor('float32', [2], new Float32Array([height, width])),
       });
       result.segment.push({ name: entry.name, masks: single(outputs, 'masks', decoder) });
     }
@@ -233,22 +235,25 @@ export async function runBundle(bundle: Bundle, backend: Backend, name: string, 
   const result: BackendRun = { backend: name, variants: [] };
   for (const variant of options.variants) {
     const sessions = new Sessions(bundle, backend);
-    const run: VariantRun = { variant, graphs: [] };
-    let stage = '';
+    const run: VariantRun = { variant, graphs: [], errors: [] };
     try {
       for (const graph of graphs) {
         if (!bundle.variants(graph).includes(variant)) continue;
-        stage = `graph ${graph}`;
         options.onProgress?.(`${name}: ${variant} ${graph}`);
-        run.graphs.push(await runGraphReferences(bundle, sessions, graph, variant, options.runs));
+        try {
+          run.graphs.push(await runGraphReferences(bundle, sessions, graph, variant, options.runs));
+        } catch (error) {
+          run.errors.push(`graph ${graph}: ${messageOf(error)}`);
+        }
       }
       if (tasks && !options.graphs) {
-        stage = 'task chain';
         options.onProgress?.(`${name}: ${variant} tasks`);
-        run.tasks = await runTasks(bundle, sessions, variant, tasks);
+        try {
+          run.tasks = await runTasks(bundle, sessions, variant, tasks);
+        } catch (error) {
+          run.errors.push(`task chain: ${messageOf(error)}`);
+        }
       }
-    } catch (error) {
-      run.error = `${stage}: ${messageOf(error)}`;
     } finally {
       await sessions.disposeAll().catch(() => undefined);
     }

@@ -4,7 +4,7 @@ import hashlib
 import json
 import os
 import shutil
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import onnx
@@ -14,7 +14,7 @@ from .. import __version__
 from ..config import TINY_BPE_MERGES, ModelConfig
 from ..models import ModelSet
 from ..preprocess import preprocess_clip, preprocess_manifest, preprocess_sam, synthetic_image
-from ..tokenizer import TINY_CORPUS_WORDS, SimpleTokenizer, gzip_deterministic, learn_merges, merges_file_text, parse_merges
+from ..tokenizer import TINY_CORPUS_WORDS, SimpleTokenizer, gzip_deterministic, learn_merges, merges_file_text
 from .graphs import OPSET, GraphSpec, export_onnx, role_specs
 from .references import cosine_softmax, decoder_prompt_inputs, sam_predict, tensor_pb
 
@@ -41,12 +41,6 @@ ENSEMBLE_TEMPLATES = [
 CLASSIFY_LABELS = ["red disc", "green rectangle", "blue sky"]
 
 
-def _entry(root: str, rel: str) -> Dict[str, Any]:
-    with open(os.path.join(root, rel), "rb") as f:
-        data = f.read()
-    return {"file": rel, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-
-
 def _write(root: str, rel: str, data: bytes) -> Dict[str, Any]:
     path = os.path.join(root, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -67,25 +61,16 @@ def _prepare_out_dir(out_dir: str) -> None:
 
 def tokenizer_vocab(cfg: ModelConfig, vocab_path: Optional[str]) -> Tuple[bytes, str]:
     """The merges file bytes for the bundle and where they came from."""
-    if cfg.tokenizer == "generated":
-        merges = learn_merges(TINY_CORPUS_WORDS, TINY_BPE_MERGES)
-        return gzip_deterministic(merges_file_text(merges).encode("utf-8")), "generated"
+    if vocab_path and not os.path.isfile(vocab_path):
+        raise FileNotFoundError(f"vocab file {vocab_path} does not exist")
     path = vocab_path or os.path.normpath(SHARED_OPENAI_VOCAB)
-    if os.path.isfile(path):
+    if cfg.tokenizer != "generated" and os.path.isfile(path):
         with open(path, "rb") as f:
             return f.read(), "openai"
-    if vocab_path:
-        raise FileNotFoundError(f"vocab file {vocab_path} does not exist")
-    merges = learn_merges(TINY_CORPUS_WORDS, TINY_BPE_MERGES)
-    return gzip_deterministic(merges_file_text(merges).encode("utf-8")), "generated (OpenAI vocab not found)"
-
-
-def _tokenizer_from_bytes(data: bytes) -> SimpleTokenizer:
-    import gzip
-
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return SimpleTokenizer(parse_merges(data.decode("utf-8")))
+    # The project never commits OpenAI's vocab: tiny bundles (and random exports without it) carry
+    # a small merges file learned deterministically from a built-in word list.
+    generated = gzip_deterministic(merges_file_text(learn_merges(TINY_CORPUS_WORDS, TINY_BPE_MERGES)).encode("utf-8"))
+    return generated, "generated" if cfg.tokenizer == "generated" else "generated (OpenAI vocab not found)"
 
 
 def _bundle_config(kind: str, cfg: ModelConfig, logit_scale: Optional[float], num_masks: int) -> Dict[str, Any]:
@@ -132,7 +117,7 @@ def export_bundle(
 
     # Tokenizer.
     vocab_bytes, vocab_origin = tokenizer_vocab(cfg, vocab_path) if has_clip else (b"", "")
-    tokenizer = _tokenizer_from_bytes(vocab_bytes) if has_clip else None
+    tokenizer = SimpleTokenizer.from_bytes(vocab_bytes) if has_clip else None
     if tokenizer is not None and tokenizer.vocab_size > text_cfg.vocab_size:
         raise ValueError(f"tokenizer has {tokenizer.vocab_size} ids but the text tower embeds only {text_cfg.vocab_size}")
 
@@ -140,6 +125,10 @@ def export_bundle(
     S = cfg.sam_encoder.image_size
     H, W = S * 15 // 32, S * 20 // 32
     image = synthetic_image(H, W, seed)
+    # Prompts in the original image frame, on the synthetic image's disc and rectangle.
+    disc = [round(W * 0.3), round(H * 0.45)]
+    background = [round(W * 0.75), round(H * 0.55)]
+    rect_box = [round(W * 0.6), round(H * 0.3), round(W * 0.9), round(H * 0.8)]
     rng = np.random.default_rng(seed + 1)
 
     # Reference inputs, chained through the real outputs of the upstream graph.
@@ -164,22 +153,22 @@ def export_bundle(
         else:
             (image_embeddings,) = run("sam_encoder", [pixel_values])
         M = 4 * cfg.sam_encoder.grid_size
-        fx, fy = S * 0.3 * 20 / 32, S * 0.45 * 15 / 32
-        point_coords = np.asarray([[[fx, fy], [S * 0.75 * 20 / 32, S * 0.55 * 15 / 32], [S * 0.6 * 20 / 32, S * 0.3 * 15 / 32], [S * 0.9 * 20 / 32, S * 0.8 * 15 / 32]]], dtype=np.float32)
+        # Every label kind at once: a foreground and a background point plus a box, and a mask input.
+        coords, labels = decoder_prompt_inputs([disc, background], [1, 0], rect_box, (H, W), S)
         run(
             "prompt_decoder",
             [
                 image_embeddings,
-                point_coords,
-                np.asarray([[1, 0, 2, 3]], dtype=np.float32),
+                coords,
+                labels,
                 rng.normal(0, 1, (1, 1, M, M)).astype(np.float32),
                 np.asarray([1], dtype=np.float32),
                 np.asarray([H, W], dtype=np.float32),
             ],
         )
     if has_clip:
-        labels = CLASSIFY_LABELS
-        ids = np.asarray(tokenizer.tokenize([DEFAULT_TEMPLATE.format(label) for label in labels], text_cfg.context_length), dtype=np.int64)
+        prompts = [DEFAULT_TEMPLATE.format(label) for label in CLASSIFY_LABELS]
+        ids = np.asarray(tokenizer.tokenize(prompts, text_cfg.context_length), dtype=np.int64)
         (text_embeds,) = run("text_encoder", [ids])
         if kind != "sam-clip":
             clip_pixels = preprocess_clip(image, cfg.clip_vision.image_size)
@@ -193,7 +182,6 @@ def export_bundle(
         spec: GraphSpec = specs[role]
         log(f"exporting {role}")
         model_bytes = export_onnx(spec, [torch.from_numpy(x) for x in feeds[role]], [y.shape for y in outputs[role]])
-        onnx.checker.check_model(onnx.load_from_string(model_bytes))
         entry = _write(out_dir, f"graphs/{role}.fp32.onnx", model_bytes)
         graphs[role] = {"role": role, "variants": {"fp32": dict(entry, dtype="fp32")}}
         parameters[role] = spec.parameters
@@ -213,22 +201,10 @@ def export_bundle(
         }
         owner = models.samclip if models.samclip is not None else models.sam
         emb_t = torch.from_numpy(image_embeddings)
-        disc = [round(W * 0.3), round(H * 0.45)]
-        rect_box = [round(W * 0.6), round(H * 0.3), round(W * 0.9), round(H * 0.8)]
-        background = [round(W * 0.75), round(H * 0.55)]
-        cases = [
-            ("point", [disc], [1], None, None, True),
-            ("box", None, None, rect_box, None, False),
-        ]
-        segment = []
-        point_low_res = None
-        for case_name, pts, labs, box, mask_in, multimask in cases + [("mask", [disc, background], [1, 0], None, "from-point", False)]:
-            if mask_in == "from-point":
-                mask_in = point_low_res
+
+        def segment_case(case_name, pts, labs, box, mask_in, multimask):
             result = sam_predict(owner.prompt_encoder, owner.mask_decoder, emb_t, S, (H, W), pts, labs, box, mask_in, multimask)
             best = int(np.argmax(result["iou"]))
-            if case_name == "point":
-                point_low_res = result["low_res"][best][None, None].astype(np.float32)
             coords, dec_labels = decoder_prompt_inputs(pts, labs, box, (H, W), S)
             item: Dict[str, Any] = {
                 "name": case_name,
@@ -237,18 +213,20 @@ def export_bundle(
                 "box": box,
                 "maskInput": None,
                 "multimask": multimask,
-                "decoderInputs": {
-                    "pointCoords": coords[0].tolist(),
-                    "pointLabels": dec_labels[0].tolist(),
-                    "hasMaskInput": 0 if mask_in is None else 1,
-                },
+                "decoderInputs": {"pointCoords": coords[0].tolist(), "pointLabels": dec_labels[0].tolist(), "hasMaskInput": 0 if mask_in is None else 1},
                 "masks": _write(out_dir, f"references/tasks/segment_{case_name}_masks.pb", tensor_pb(result["masks"], "masks"))["file"],
                 "iou": [float(v) for v in result["iou"]],
                 "best": best,
             }
             if mask_in is not None:
                 item["maskInput"] = _write(out_dir, f"references/tasks/segment_{case_name}_mask_input.pb", tensor_pb(mask_in, "mask_input"))["file"]
-            segment.append(item)
+            return item, result["low_res"][best][None, None].astype(np.float32)
+
+        point_case, point_low_res = segment_case("point", [disc], [1], None, None, True)
+        box_case, _ = segment_case("box", None, None, rect_box, None, False)
+        # Meta's iterative refinement: the previous best low-res logits as mask_input, plus a click.
+        mask_case, _ = segment_case("mask", [disc, background], [1, 0], None, point_low_res, False)
+        segment = [point_case, box_case, mask_case]
         tasks["segment"] = segment
     if has_clip:
         logits, probs = cosine_softmax(pooled_image, text_embeds, logit_scale)

@@ -167,7 +167,7 @@ def _fix_output_shapes(model: onnx.ModelProto, spec: GraphSpec, example_outputs:
 
 
 def export_onnx(spec: GraphSpec, example_inputs: Sequence[torch.Tensor], example_outputs: Sequence[Sequence[int]]) -> bytes:
-    """The serialized ONNX model of one role, opset 17, constants folded, no doc strings."""
+    """The serialized ONNX model of one role, opset 17, constants folded, no doc strings, checked."""
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
@@ -190,6 +190,7 @@ def export_onnx(spec: GraphSpec, example_inputs: Sequence[torch.Tensor], example
     model.doc_string = ""
     for node in model.graph.node:
         node.doc_string = ""
+    onnx.checker.check_model(model)
     return model.SerializeToString()
 
 

@@ -33,8 +33,13 @@ export function executeNode(kernel: Kernel, node: Node, inputs: ReadonlyArray<Va
   // An output that is an input (Identity, no-op reshapes) gets its own reference, so the planner
   // can free the input at its last use without freeing the output.
   const inputDevices = new Set(inputs.flatMap((v) => (v?.device ? [v.device] : [])));
-  return produced.map((v) => {
+  return produced.map((v, i) => {
     if (!v) return undefined;
+    // Optional outputs the node does not name (LayerNormalization's statistics…) are freed at once.
+    if ((node.outputs[i] ?? '') === '') {
+      if (v.device && !inputDevices.has(v.device)) v.device.dispose();
+      return undefined;
+    }
     const shared = inputs.includes(v) || (v.device !== undefined && inputDevices.has(v.device));
     if (!shared) return v;
     return { dtype: v.dtype, dims: v.dims, host: v.host, device: v.device && tf.clone(v.device) };

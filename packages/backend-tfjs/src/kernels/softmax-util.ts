@@ -8,6 +8,8 @@ export function softmaxAlong(ctx: KernelContext, log: boolean): tf.Tensor {
   const dims = ctx.dims(0);
   const axis = normalizeAxis(ctx.attrInt('axis', ctx.opset < 13 ? 1 : -1), dims.length, ctx.node);
   const legacy = ctx.opset < 13;
+  // The engines' fused kernels work along the last axis.
+  if (!legacy && axis === dims.length - 1) return log ? tf.logSoftmax(x) : tf.softmax(x);
   const input = legacy ? tf.reshape(x, [dims.slice(0, axis).reduce((a, b) => a * b, 1), -1]) : x;
   const along = legacy ? 1 : axis;
   const shifted = tf.sub(input, tf.max(input, along, true));

@@ -15,7 +15,7 @@ import { quantizeInt8PerAxis, quantizeUint8PerTensor, transpose2d } from '../ir/
 import type { SkippedWeight, WeightUse } from '../ir/weights.js';
 import { findWeightUses, isPlainGemm } from '../ir/weights.js';
 import type { Pass, PassContext, PassReport } from '../pipeline.js';
-import { rewriteGatherInt8 } from './embedding-int8.js';
+import { rewriteGatherInt8 } from '../ir/embedding-int8.js';
 import { eliminateDeadNodes } from './dead-node-elimination.js';
 import { inferTypes } from './shape-inference.js';
 
@@ -30,6 +30,11 @@ export interface Int8DynamicOptions {
   embeddings?: boolean;
   /** Weights with fewer elements stay float32. */
   minElements?: number;
+  /**
+   * Static calibration: activation name → observed [min, max] (see `calibrateActivationRanges`).
+   * Calibrated activations use a constant-scale QuantizeLinear instead of DynamicQuantizeLinear.
+   */
+  activationRanges?: Readonly<Record<string, { min: number; max: number }>>;
 }
 
 interface ActivationQuant {
@@ -59,6 +64,21 @@ export function createInt8DynamicPass(options: Int8DynamicOptions = {}): Pass {
       const quantizeActivation = (input: string): ActivationQuant => {
         const existing = activations.get(input);
         if (existing) return existing;
+        const range = options.activationRanges?.[input];
+        if (range) {
+          // uint8 asymmetric over the calibrated range, widened to include 0 as ONNX requires.
+          const min = Math.min(0, range.min);
+          const max = Math.max(0, range.max);
+          const scale = max > min ? (max - min) / 255 : 1;
+          const calibrated = { quantized: names.fresh(`${input}_quantized`), scale: names.fresh(`${input}_scale`), zeroPoint: names.fresh(`${input}_zero_point`) };
+          initializers.push(
+            { name: calibrated.scale, dtype: 'float32', dims: [], data: Float32Array.of(scale) },
+            { name: calibrated.zeroPoint, dtype: 'uint8', dims: [], data: Uint8Array.of(Math.max(0, Math.min(255, Math.round(-min / scale)))) },
+          );
+          nodes.push(makeNode('QuantizeLinear', names.fresh(`${input}_QuantizeLinear`), [input, calibrated.scale, calibrated.zeroPoint], [calibrated.quantized]));
+          activations.set(input, calibrated);
+          return calibrated;
+        }
         const created = { quantized: names.fresh(`${input}_quantized`), scale: names.fresh(`${input}_scale`), zeroPoint: names.fresh(`${input}_zero_point`) };
         nodes.push(makeNode('DynamicQuantizeLinear', names.fresh(`${input}_DynamicQuantizeLinear`), [input], [created.quantized, created.scale, created.zeroPoint]));
         activations.set(input, created);

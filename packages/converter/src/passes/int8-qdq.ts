@@ -10,7 +10,7 @@ import { quantizeInt8PerAxis } from '../ir/quantize.js';
 import type { SkippedWeight, WeightUse } from '../ir/weights.js';
 import { findWeightUses } from '../ir/weights.js';
 import type { Pass, PassContext, PassReport } from '../pipeline.js';
-import { rewriteGatherInt8 } from './embedding-int8.js';
+import { rewriteGatherInt8 } from '../ir/embedding-int8.js';
 import { eliminateDeadNodes } from './dead-node-elimination.js';
 
 export interface Int8QdqOptions {

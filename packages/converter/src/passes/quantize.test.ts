@@ -162,3 +162,23 @@ describe('int4 block pass', () => {
     expect(() => createInt4Pass({ format: 'dq-blocked' }).run(model, context)).toThrow(/opset 21/);
   });
 });
+
+describe('static calibration', () => {
+  it('uses calibrated constant activation scales (QuantizeLinear) and stays close to fp32', async () => {
+    const { registerTestBackends } = await import('../test-utils/backends.js');
+    const { calibrateActivationRanges } = await import('../calibration.js');
+    await registerTestBackends();
+    const { model, feeds } = mlp();
+    const x = feeds['x']!;
+    const sample = { x: { dtype: 'float32' as const, dims: x.dims, data: x.data } };
+    const ranges = await calibrateActivationRanges(model, [sample], 'ort-node');
+    expect(Object.keys(ranges).sort()).toEqual(['a', 'pooled', 'x']);
+    expect(ranges['a']!.min).toBe(0);
+    const converted = cloneModel(model);
+    createInt8DynamicPass({ activationRanges: ranges }).run(converted, context);
+    const ops = converted.graph.nodes.map((n) => n.opType);
+    expect(ops).not.toContain('DynamicQuantizeLinear');
+    expect(ops.filter((op) => op === 'QuantizeLinear')).toHaveLength(3);
+    for (const [name, value] of Object.entries(await compare(model, converted, feeds))) expect(value, name).toBeGreaterThan(0.999);
+  });
+});

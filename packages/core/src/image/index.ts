@@ -43,3 +43,4 @@ export {
 } from './masks.js';
 export { encodeRle, decodeRle, encodeRleString, rleCountsToString, rleCountsFromString, rleArea, type CocoRle, type CocoRleString } from './rle.js';
 export { DEFAULT_PALETTE, paletteColor, overlayMasks, colorizeLabelMap, type Rgb, type OverlayOptions } from './overlay.js';
+export { maskToPolygons, type MaskPolygon, type PolygonOptions } from './polygons.js';

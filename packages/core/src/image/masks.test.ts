@@ -45,6 +45,21 @@ describe('mask post-processing', () => {
     }
   });
 
+  it('fused mask path evaluates only the region a positive blob reaches, with identical results', () => {
+    const M = 64;
+    const geometry = { imageSize: 256, inputSize: { height: 171, width: 256 }, originalSize: { height: 300, width: 450 } };
+    for (const [cu, cv, r] of [[20, 15, 4], [0, 0, 2], [63, 42, 3], [40, 30, 0]] as const) {
+      const data = new Float32Array(M * M).fill(-3);
+      for (let v = 0; v < M; v++) for (let u = 0; u < M; u++) if ((u - cu) ** 2 + (v - cv) ** 2 <= r * r) data[v * M + u] = 4;
+      const low = { width: M, height: M, data };
+      const reference = thresholdMap(maskLogitsToImageReference(low, geometry));
+      const fused = maskFromLogits(low, geometry);
+      expect(maskIoU(fused.mask, reference)).toBeGreaterThan(0.999);
+      expect({ area: fused.area, bbox: fused.bbox }).toEqual(maskStats(fused.mask));
+    }
+    expect(maskFromLogits({ width: 4, height: 4, data: new Float32Array(16).fill(-1) }, { imageSize: 16, inputSize: { height: 16, width: 16 }, originalSize: { height: 9, width: 9 } }).area).toBe(0);
+  });
+
   it('computes area, COCO bbox and stability', () => {
     const mask = { width: 4, height: 3, data: Uint8Array.from([0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0]) };
     expect(maskStats(mask)).toEqual({ area: 3, bbox: [1, 1, 2, 2] });

@@ -161,6 +161,8 @@ describe.skipIf(!haveVocab)('SamClip on synthetic bundles', () => {
     await expectCode(model.segment(image, { box: { x0: 30, y0: 5, x1: 10, y1: 20 } }), /x1|box/i);
     await expectCode(model.classify(image, []), /non-empty list of labels/);
     await expectCode(model.segmentSemantic(image, ['a', ' ']), /Label 1/);
+    // Inputs are checked before any encoder runs.
+    expect(model.runCounts()).toEqual({});
     await model.dispose();
   });
 

@@ -12,6 +12,7 @@ import {
   expandTemplates,
   resolveTemplates,
   type ClassNames,
+  type SamDecoderInputs,
   type SamPrompt,
   type TemplateSpec,
 } from '@samclip/prompts';
@@ -365,6 +366,16 @@ export class SamClip {
     return { imageSize: this.#samPreprocess.longestSide, inputSize: encoding.inputSize, originalSize: encoding.originalSize };
   }
 
+  /** Validated decoder inputs for a prompt on an image of `size` (INVALID_ARGUMENT naming the problem). */
+  #promptInputs(size: ImageSize, prompt: SamPrompt): SamDecoderInputs {
+    const maskInputSize = this.#configValue('maskInputSize', this.#graph('prompt_decoder', 'Segmentation'));
+    try {
+      return encodeSamPrompt(prompt, { imageSize: size, longestSide: this.#samPreprocess.longestSide, maskInputSize });
+    } catch (error) {
+      promptError(error);
+    }
+  }
+
   /**
    * One prompt-decoder run; only `iou_predictions` and `low_res_masks` are read (the SDK upsamples
    * masks itself). `skipFullSizeMasks` feeds orig_im_size = 1×1 so the graph's own full-size
@@ -373,17 +384,12 @@ export class SamClip {
    */
   async #decode(
     encoding: ImageEncoding,
-    prompt: SamPrompt,
+    prompt: SamPrompt | SamDecoderInputs,
     skipFullSizeMasks = false,
   ): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number }> {
     const graph = this.#graph('prompt_decoder', 'Segmentation');
     const maskSize = this.#configValue('maskInputSize', graph);
-    let inputs;
-    try {
-      inputs = encodeSamPrompt(prompt, { imageSize: encoding.originalSize, longestSide: this.#samPreprocess.longestSide, maskInputSize: maskSize });
-    } catch (error) {
-      promptError(error);
-    }
+    const inputs = 'pointCoords' in prompt ? prompt : this.#promptInputs(encoding.originalSize, prompt);
     const embeddings = await this.#imageEmbeddings(encoding);
     const out = await this.#runner.run(
       graph,
@@ -408,8 +414,11 @@ export class SamClip {
    */
   async segment(image: ImageInput | ImageEncoding, prompt: SamPrompt, options: SegmentOptions = {}): Promise<SegmentResult> {
     this.#graph('prompt_decoder', 'Segmentation');
-    const encoding = await this.encode(image);
-    const { iou, lowRes, count, maskSize } = await this.#decode(encoding, prompt);
+    // The prompt is checked against the image size before the encoder runs.
+    const pixels = image instanceof ImageEncoding ? image : await loadImage(image, this.#limits);
+    const inputs = this.#promptInputs(pixels instanceof ImageEncoding ? pixels.originalSize : { width: pixels.width, height: pixels.height }, prompt);
+    const encoding = await this.encode(pixels);
+    const { iou, lowRes, count, maskSize } = await this.#decode(encoding, inputs);
     const multimask = options.multimask ?? true;
     // Meta's export puts the single-mask output first, then the three multimask outputs.
     const indices = count === 1 ? [0] : multimask ? [1, 2, 3].filter((i) => i < count) : [0];
@@ -434,15 +443,20 @@ export class SamClip {
     this.#tokenizer ??= (async () => {
       const entry = this.bundle.manifest.tokenizer;
       if (!entry) throw new SamClipError('MANIFEST_INVALID', `bundle "${this.bundle.name}" has a text encoder but no tokenizer.`);
+      const vocab = await this.bundle.readTokenizerVocab();
       try {
-        return ClipTokenizer.fromVocabBytes(await this.bundle.readTokenizerVocab(), {
+        return ClipTokenizer.fromVocabBytes(vocab, {
           contextLength: entry.contextLength,
           padToken: entry.padToken,
           startToken: entry.startToken,
           endToken: entry.endToken,
         });
       } catch (error) {
-        promptError(error);
+        // A vocab the tokenizer cannot use is the bundle's fault, not the caller's.
+        if (error instanceof PromptError) {
+          throw new SamClipError('MANIFEST_INVALID', `bundle "${this.bundle.name}" tokenizer: ${error.message}`, { ...error.details, file: entry.vocab.file }, { cause: error });
+        }
+        throw error;
       }
     })();
     this.#tokenizer.catch(() => (this.#tokenizer = undefined));
@@ -717,18 +731,8 @@ export class SamClip {
       }
     }
 
-    // NMS on low-res boxes first, so only the masks that survive are upsampled to full size.
-    const order = nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.iou), nmsThreshold);
-    const kept: Array<Candidate & { mask: BinaryMask; area: number; bbox: [number, number, number, number] }> = [];
-    for (const index of order) {
-      const candidate = candidates[index]!;
-      const { mask, area, bbox } = maskFromLogits(candidate.lowRes, geometry, 0);
-      if (area === 0 || area < minArea) continue;
-      kept.push({ ...candidate, mask, area, bbox });
-    }
-
     let labelFor: ((mask: BinaryMask, bbox: readonly [number, number, number, number]) => LabelScore) | undefined;
-    if (labels && kept.length > 0) {
+    if (labels && candidates.length > 0) {
       const dense = await this.#denseGrid(encoding);
       const { embeddings, dim } = await this.#classEmbeddings(labels, options.templates);
       labelFor = (mask, bbox) => {
@@ -767,12 +771,20 @@ export class SamClip {
       };
     }
 
-    return kept.map((s) => {
-      const record: EverythingMask = { rle: encodeRleString(s.mask, s.bbox), area: s.area, bbox: s.bbox, predictedIou: s.iou, stabilityScore: s.stability, point: s.point };
-      if (options.returnMasks) record.mask = s.mask;
-      if (labelFor) record.label = labelFor(s.mask, s.bbox);
-      return record;
-    });
+    // NMS on low-res boxes first, so only the masks that survive are upsampled to full size; each
+    // full-size mask is turned into its record at once, so at most one is held unless returned.
+    const order = nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.iou), nmsThreshold);
+    const records: EverythingMask[] = [];
+    for (const index of order) {
+      const candidate = candidates[index]!;
+      const { mask, area, bbox } = maskFromLogits(candidate.lowRes, geometry, 0);
+      if (area === 0 || area < minArea) continue;
+      const record: EverythingMask = { rle: encodeRleString(mask, bbox), area, bbox, predictedIou: candidate.iou, stabilityScore: candidate.stability, point: candidate.point };
+      if (options.returnMasks) record.mask = mask;
+      if (labelFor) record.label = labelFor(mask, bbox);
+      records.push(record);
+    }
+    return records;
   }
 
   /** Forgets cached encodings and text embeddings (sessions stay open). */

@@ -5,11 +5,11 @@
  */
 import type { Initializer, Node } from '@samclip/core';
 import { ONNX_DATA_TYPE } from '@samclip/core';
-import type { NameAllocator } from '../ir/graph-utils.js';
-import { intAttribute, makeNode } from '../ir/graph-utils.js';
-import { readFloats } from '../ir/numeric.js';
-import { quantizeInt8PerAxis } from '../ir/quantize.js';
-import type { WeightUse } from '../ir/weights.js';
+import type { NameAllocator } from './graph-utils.js';
+import { intAttribute, makeNode } from './graph-utils.js';
+import { readFloats } from './numeric.js';
+import { quantizeInt8PerAxis } from './quantize.js';
+import type { WeightUse } from './weights.js';
 
 export function rewriteGatherInt8(use: WeightUse, names: NameAllocator, cache: Map<string, { table: string; scales: string }>): { nodes: Node[]; initializers: Initializer[] } {
   const { node, weight } = use;
