@@ -130,7 +130,7 @@ def run_pipeline(config_path: str, out: Optional[str] = None, skip_export: bool 
     sec = cfg["sam_teacher"]
     sam = build_sam_teacher(mcfg, seed + 12).to(dist.device)
     train_stage("sam_teacher", SamTeacherObjective(sam, S), [{"params": list(sam.parameters())}],
-                lambda step, rank, ws: batches.sam_batch(step, sec["batch_size"], rank, ws, G), _stage_settings(sec, cfg), dist, state_dir, amp, log=log)
+                lambda step, rank, ws: batches.sam_batch(step, sec["images"], sec["prompts_per_image"], rank, ws, G), _stage_settings(sec, cfg), dist, state_dir, amp, log=log)
     set_trainable(sam, False)
     sam.eval()
     save(ModelSet(kind="sam", config=mcfg, sam=sam), "sam-teacher.pt")
@@ -167,7 +167,7 @@ def run_pipeline(config_path: str, out: Optional[str] = None, skip_export: bool 
         groups,
         lambda step, rank, ws: {
             "clip": batches.clip_batch(step, sec["clip_batch_size"], rank, ws, low, targets),
-            "sam": batches.sam_batch(step, sec["sam_batch_size"], rank, ws, G),
+            "sam": batches.sam_batch(step, sec["sam_images"], sec["prompts_per_image"], rank, ws, G),
         },
         _stage_settings(sec, cfg),
         dist,

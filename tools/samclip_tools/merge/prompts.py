@@ -21,11 +21,6 @@ PAD = (0.0, 0.0, -1.0)
 LOGIT_CLAMP = 20.0
 
 
-def instance_items(objects: Sequence[Sequence[dict]]) -> np.ndarray:
-    """Every (scene, instance id) pair of a scene set, [n, 2] int64."""
-    return np.asarray([(i, k + 1) for i, objs in enumerate(objects) for k in range(len(objs))], dtype=np.int64).reshape(-1, 2)
-
-
 def kind_at(step: int, offset: int = 0) -> Tuple[str, int]:
     """The prompt kind of a training step (cycling) and, for mask prompts, the point count 1..3."""
     kind = KINDS[(step + offset) % len(KINDS)]

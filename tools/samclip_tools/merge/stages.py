@@ -22,7 +22,7 @@ from ..model import OpenClip, Sam, SamClip
 from .data import SceneSet, global_batch, rank_slice
 from .losses import contrastive, cosine_distill, mask_iou, mask_loss
 from .nets import backbone_features, clip_head_forward, clip_pixels, logit_scale_of, resize_pixels, sam_pixels
-from .prompts import decode, instance_items, kind_at, sample_prompts, upscale
+from .prompts import decode, kind_at, sample_prompts, upscale
 
 
 def set_trainable(module: nn.Module, flag: bool) -> None:
@@ -38,8 +38,7 @@ class WorldBatches:
         self.ids = ids
         self.seed = seed
         self.device = device
-        self.items = instance_items(scenes.objects)
-        self.boxes = torch.tensor([scenes.objects[i][k - 1]["box"] for i, k in self.items], dtype=torch.float32).reshape(-1, 4)
+        self.with_objects = np.asarray([i for i, objs in enumerate(scenes.objects) if objs], dtype=np.int64)
         self.image_size = scenes.images.shape[-1]
 
     def scene_indices(self, step: int, batch_size: int, rank: int, world_size: int, stream: int) -> np.ndarray:
@@ -53,17 +52,28 @@ class WorldBatches:
             return {"pixels": clip_pixels(images, resolution), "ids": self.ids[idx].to(self.device)}
         return {"pixels": resize_pixels(sam_pixels(images), resolution), "target": targets[idx].to(self.device)}
 
-    def sam_batch(self, step: int, batch_size: int, rank: int, world_size: int, grid: int) -> Dict:
-        """SAM-side data: one prompted instance per sample, the prompt kind fixed per step."""
-        item_idx = rank_slice(global_batch(step, batch_size, len(self.items), self.seed * 1000 + 2), rank, world_size)
-        scene_idx = self.items[item_idx, 0]
-        masks = self.scenes.instances[scene_idx] == torch.from_numpy(self.items[item_idx, 1]).to(torch.uint8)[:, None, None]
+    def sam_batch(self, step: int, images: int, prompts_per_image: int, rank: int, world_size: int, grid: int) -> Dict:
+        """SAM-side data: `images` scenes with objects, `prompts_per_image` prompted instances each
+        (the image encoder runs once per scene), the prompt kind fixed per step."""
+        scene_idx = rank_slice(global_batch(step, images, len(self.with_objects), self.seed * 1000 + 2), rank, world_size)
+        scene_idx = self.with_objects[scene_idx]
         kind, num_points = kind_at(step)
-        rngs = [np.random.default_rng([self.seed, 7, step, int(i)]) for i in item_idx]
-        coords, labels, mask_input = sample_prompts(masks, self.boxes[item_idx], kind, num_points, grid, rngs)
+        rows, instance_ids, rngs = [], [], []
+        for j, scene in enumerate(scene_idx):
+            for p in range(prompts_per_image):
+                rng = np.random.default_rng([self.seed, 7, step, int(scene), p])
+                instance_ids.append(int(rng.integers(1, len(self.scenes.objects[scene]) + 1)))
+                rows.append(j)
+                rngs.append(rng)
+        image_index = torch.tensor(rows)
+        per_prompt_scene = torch.from_numpy(scene_idx)[image_index]
+        masks = self.scenes.instances[per_prompt_scene] == torch.tensor(instance_ids, dtype=torch.uint8)[:, None, None]
+        boxes = torch.tensor([self.scenes.objects[int(s)][k - 1]["box"] for s, k in zip(per_prompt_scene, instance_ids)], dtype=torch.float32)
+        coords, labels, mask_input = sample_prompts(masks, boxes, kind, num_points, grid, rngs)
         dev = self.device
         return {
-            "pixels": sam_pixels(self.scenes.images[scene_idx].to(dev)),
+            "pixels": sam_pixels(self.scenes.images[torch.from_numpy(scene_idx)].to(dev)),
+            "image_index": image_index.to(dev),
             "coords": coords.to(dev),
             "labels": labels.to(dev),
             "mask_input": None if mask_input is None else mask_input.to(dev),
@@ -95,7 +105,7 @@ class SamTeacherObjective(nn.Module):
         self.image_size = image_size
 
     def forward(self, batch: Dict):
-        embeddings = self.sam.image_encoder(batch["pixels"])
+        embeddings = self.sam.image_encoder(batch["pixels"])[batch["image_index"]]
         low_res, iou_pred = _prompt_decode(self.sam, embeddings, batch, self.image_size)
         logits = upscale(low_res, self.image_size)
         target = batch["target"][:, None].expand_as(logits)
@@ -137,9 +147,9 @@ class MergeObjective(nn.Module):
         clip, sam = batch["clip"], batch["sam"]
         pooled, _ = clip_head_forward(self.student.clip_head, backbone_features(self.student.image_encoder, clip["pixels"]))
         loss_clip = cosine_distill(pooled, clip["target"])
-        low_res, iou_pred = _prompt_decode(self.student, self.student.image_encoder(sam["pixels"]), sam, self.image_size)
+        low_res, iou_pred = _prompt_decode(self.student, self.student.image_encoder(sam["pixels"])[sam["image_index"]], sam, self.image_size)
         with torch.no_grad():
-            t_low, t_iou = _prompt_decode(self.sam_teacher, self.sam_teacher.image_encoder(sam["pixels"]), sam, self.image_size)
+            t_low, t_iou = _prompt_decode(self.sam_teacher, self.sam_teacher.image_encoder(sam["pixels"])[sam["image_index"]], sam, self.image_size)
         loss_sam = mask_loss(low_res, (t_low > 0).to(low_res.dtype)).mean() + F.mse_loss(iou_pred.float(), t_iou.float())
         return loss_clip + self.lam * loss_sam, {"clip": loss_clip, "sam": loss_sam}
 

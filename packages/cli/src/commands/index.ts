@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerBundleCommand } from './bundle.js';
+import { registerConvertCommand } from './convert.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerTokenizeCommand } from './tokenize.js';
 
@@ -10,6 +11,7 @@ export type RegisterCommand = (program: Command, context: CliContext) => void;
 export const COMMANDS: readonly RegisterCommand[] = [
   registerInspectCommand,
   registerBundleCommand,
+  registerConvertCommand,
   (program, context) => {
     const { io } = context;
     registerTokenizeCommand(program, { stdin: io.stdin ?? process.stdin, stdout: io.stdout, stderr: io.stderr }, context.setExitCode);

@@ -177,6 +177,13 @@ export async function loadImage(input: ImageInput | unknown, limits: ImageLimits
     if (image) return image;
   }
   if (isDrawable(input)) return rgbFromDrawable(input, limits);
+  if (typeof input === 'string' && /^(https?|data|blob):/i.test(input) && typeof fetch === 'function' && typeof createImageBitmap === 'function') {
+    const response = await fetch(input).catch((cause: unknown) => {
+      throw new SamClipError('IO', `Could not fetch the image ${input.slice(0, 100)}: ${cause instanceof Error ? cause.message : String(cause)}.`, {}, { cause });
+    });
+    if (!response.ok) throw new SamClipError(response.status === 404 ? 'NOT_FOUND' : 'IO', `Fetching the image ${input.slice(0, 100)} failed with HTTP ${response.status}.`);
+    return loadImage(await response.blob(), limits);
+  }
   const isBytes = input instanceof Uint8Array || input instanceof ArrayBuffer;
   const isBlob = typeof Blob === 'function' && input instanceof Blob;
   if ((isBytes || isBlob) && typeof createImageBitmap === 'function') {

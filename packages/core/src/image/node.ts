@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { SamClipError } from '../errors.js';
@@ -237,10 +238,17 @@ export async function readImageFile(path: string, options: DecodeOptions = {}): 
   return decodeImage(bytes, { ...options, source: options.source ?? path });
 }
 
-/** Resolves file paths, file: URLs and encoded bytes (Buffer, Uint8Array, ArrayBuffer) in Node. */
+/** Resolves file paths, file: and http(s) URLs, and encoded bytes (Buffer, Uint8Array, ArrayBuffer) in Node. */
 export const nodeImageResolver: ImageResolver = async (input, limits) => {
-  if (typeof input === 'string') return readImageFile(input, limits);
-  if (input instanceof URL && input.protocol === 'file:') return readImageFile(decodeURIComponent(input.pathname), limits);
+  if (typeof input === 'string' && /^https?:\/\//i.test(input)) {
+    const response = await fetch(input).catch((cause: unknown) => {
+      throw new SamClipError('IO', `Could not fetch the image ${input}: ${cause instanceof Error ? cause.message : String(cause)}.`, { url: input }, { cause });
+    });
+    if (!response.ok) throw new SamClipError(response.status === 404 ? 'NOT_FOUND' : 'IO', `Fetching the image ${input} failed with HTTP ${response.status}.`, { url: input });
+    return decodeImage(new Uint8Array(await response.arrayBuffer()), { ...limits, source: input });
+  }
+  if (typeof input === 'string') return readImageFile(input.startsWith('file:') ? fileURLToPath(input) : input, limits);
+  if (input instanceof URL && input.protocol === 'file:') return readImageFile(fileURLToPath(input), limits);
   if (input instanceof Uint8Array) return decodeImage(input, limits);
   if (input instanceof ArrayBuffer) return decodeImage(new Uint8Array(input), limits);
   return undefined;

@@ -7,6 +7,7 @@
 import { SamClipError, loadBundle } from '@samclip/core';
 import type { Backend } from '@samclip/core';
 import { createOrtWasmBackend, createOrtWebGpuBackend } from '@samclip/backend-ort';
+import type { OrtWebModule } from '@samclip/backend-ort';
 import { TfjsBackend } from '@samclip/backend-tfjs';
 import { runBundle } from '../run-bundle.js';
 import type { RunOptions } from '../run-bundle.js';
@@ -15,15 +16,32 @@ import { serializeRun } from '../serialize.js';
 export const ORT_WASM_PREFIX = '/ort/';
 export const TFJS_WASM_PREFIX = '/tfjs-wasm/';
 
-function createBackend(name: string): Backend {
+let ortModule: OrtWebModule | undefined;
+
+/** onnxruntime-web, kept so the page can report the thread count it settled on. */
+async function loadOrtWeb(): Promise<OrtWebModule> {
+  ortModule ??= await import('onnxruntime-web');
+  return ortModule;
+}
+
+/** Wasm threads: up to 4 when the page is cross-origin isolated (SharedArrayBuffer), else 1. */
+function wasmThreads(): number {
+  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency)) : 1;
+}
+
+async function createBackend(name: string): Promise<Backend> {
+  const ortOptions = { wasmPaths: ORT_WASM_PREFIX, numThreads: wasmThreads(), loadModule: loadOrtWeb };
   switch (name) {
     case 'ort-wasm':
-      return createOrtWasmBackend({ wasmPaths: ORT_WASM_PREFIX });
+      return createOrtWasmBackend(ortOptions);
     case 'ort-webgpu':
-      return createOrtWebGpuBackend({ wasmPaths: ORT_WASM_PREFIX });
+      return createOrtWebGpuBackend(ortOptions);
     case 'tfjs-cpu':
       return new TfjsBackend('cpu');
     case 'tfjs-wasm':
+      // Set before the backend initialises: tfjs-backend-wasm sizes its pool once.
+      tfjsWasm = await import('@tensorflow/tfjs-backend-wasm');
+      tfjsWasm.setThreadsCount(wasmThreads());
       return new TfjsBackend('wasm', { wasmPaths: TFJS_WASM_PREFIX });
     case 'tfjs-webgl':
       return new TfjsBackend('webgl');
@@ -43,20 +61,39 @@ export interface PageRunRequest {
 export interface RegressPageApi {
   /** The serialized BackendRun (see serialize.ts). */
   run(request: PageRunRequest): Promise<string>;
-  environment(): { crossOriginIsolated: boolean; hardwareConcurrency: number; userAgent: string };
+  /** Where the page stands after a run: isolation, and the wasm threads each engine uses. */
+  environment(): PageEnvironment;
 }
+
+export interface PageEnvironment {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  userAgent: string;
+  /** onnxruntime-web's `env.wasm.numThreads` (undefined before it loads). */
+  ortThreads?: number;
+  /** tfjs-backend-wasm's thread count (undefined before it loads). */
+  tfjsWasmThreads?: number;
+}
+
+let tfjsWasm: typeof import('@tensorflow/tfjs-backend-wasm') | undefined;
 
 const api: RegressPageApi = {
   async run({ backend: name, bundleUrl, options }) {
     const bundle = await loadBundle(new URL(bundleUrl, location.href), { cache: false });
-    const backend = createBackend(name);
+    const backend = await createBackend(name);
     try {
       return serializeRun(await runBundle(bundle, backend, name, { ...options, onProgress: (message) => console.info(message) }));
     } finally {
       await backend.dispose?.();
     }
   },
-  environment: () => ({ crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent }),
+  environment: () => {
+    const env: PageEnvironment = { crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
+    const threads = ortModule?.env.wasm.numThreads;
+    if (threads !== undefined) env.ortThreads = threads;
+    if (tfjsWasm) env.tfjsWasmThreads = tfjsWasm.getThreadsCount();
+    return env;
+  },
 };
 
 (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress = api;
