@@ -10,6 +10,7 @@ export const samclipAliases = {
   '@samclip/prompts': pkg('prompts'),
   '@samclip/backend-ort/node': fileURLToPath(new URL('./packages/backend-ort/src/node.ts', import.meta.url)),
   '@samclip/backend-ort': pkg('backend-ort'),
+  '@samclip/backend-tfjs/node': fileURLToPath(new URL('./packages/backend-tfjs/src/node.ts', import.meta.url)),
   '@samclip/backend-tfjs': pkg('backend-tfjs'),
   '@samclip/converter': pkg('converter'),
 };

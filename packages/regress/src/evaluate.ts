@@ -72,6 +72,8 @@ export interface BundleReferences {
   segmentMasks: Map<string, Tensor>;
   imageEmbeds?: Tensor;
   textEmbeds?: Tensor;
+  /** Why the task references could not be read (every cell of the bundle fails with it). */
+  error?: string;
 }
 
 export async function loadReferences(bundle: Bundle): Promise<BundleReferences> {
@@ -84,11 +86,15 @@ export async function loadReferences(bundle: Bundle): Promise<BundleReferences> 
   }
   const result: BundleReferences = { bundle, outputs, segmentMasks: new Map() };
   if (!bundle.manifest.references?.tasks) return result;
-  const tasks = (await references.tasks()) as TaskReferences;
-  result.tasks = tasks;
-  for (const entry of tasks.segment ?? []) result.segmentMasks.set(entry.name, (await references.tensor(entry.masks)).tensor);
-  if (tasks.classify?.imageEmbeds) result.imageEmbeds = (await references.tensor(tasks.classify.imageEmbeds)).tensor;
-  if (tasks.classify?.textEmbeds) result.textEmbeds = (await references.tensor(tasks.classify.textEmbeds)).tensor;
+  try {
+    const tasks = (await references.tasks()) as TaskReferences;
+    for (const entry of tasks.segment ?? []) result.segmentMasks.set(entry.name, (await references.tensor(entry.masks)).tensor);
+    if (tasks.classify?.imageEmbeds) result.imageEmbeds = (await references.tensor(tasks.classify.imageEmbeds)).tensor;
+    if (tasks.classify?.textEmbeds) result.textEmbeds = (await references.tensor(tasks.classify.textEmbeds)).tensor;
+    result.tasks = tasks;
+  } catch (error) {
+    result.error = `the task references cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+  }
   return result;
 }
 
@@ -204,7 +210,7 @@ function checkTasks(refs: BundleReferences, run: VariantRun, baseline: VariantRu
 /** One cell: a column's run of one variant, judged against PyTorch and the baseline column. */
 export function evaluateVariant(refs: BundleReferences, run: VariantRun, baseline: VariantRun | undefined, target: MatrixTarget): Cell {
   const bundle = refs.bundle;
-  const failures: string[] = [...run.errors];
+  const failures: string[] = [...(refs.error ? [refs.error] : []), ...run.errors];
   const graphs: GraphCheck[] = [];
   for (const graphRun of run.graphs) {
     const dtype = bundle.variant(graphRun.graph, run.variant).dtype;

@@ -53,11 +53,16 @@ def _stage_settings(section: Dict[str, Any], cfg: Dict[str, Any]) -> StageSettin
     )
 
 
+def world_config(cfg: Dict[str, Any]) -> WorldConfig:
+    w = cfg["world"]
+    return WorldConfig(**{k: w[k] for k in ("image_size", "min_objects", "max_objects", "min_radius", "max_radius", "min_visible") if k in w})
+
+
 def build_world(cfg: Dict[str, Any], data_dir: str, dist: Dist, log=print) -> None:
     """Writes the three datasets once (rank 0); a finished world is recognised by world.json."""
     marker = os.path.join(data_dir, "world.json")
     w = cfg["world"]
-    world_cfg = WorldConfig(image_size=w["image_size"])
+    world_cfg = world_config(cfg)
     if dist.is_main and not os.path.isfile(marker):
         seed = cfg["seed"]
         write_dataset(os.path.join(data_dir, "train"), w.get("train_layout", "sharded"), lambda i: make_scene(seed, "train", i, world_cfg), w["train"], w.get("shard_size", 512))
@@ -252,7 +257,7 @@ def export_merged(out: str, cfg: Dict[str, Any], log=print) -> str:
                   seed=cfg["seed"], vocab_path=vocab, log=lambda *_: None)
     samples = os.path.join(target, "samples")
     os.makedirs(samples, exist_ok=True)
-    scene = make_scene(cfg["seed"], "test", 0, WorldConfig(image_size=cfg["world"]["image_size"]), num_objects=3)
+    scene = make_scene(cfg["seed"], "test", 0, world_config(cfg), num_objects=3)
     Image.fromarray(scene["image"]).save(os.path.join(samples, "scene.png"))
     Image.fromarray(scene["instances"]).save(os.path.join(samples, "scene-instances.png"))
     with open(os.path.join(samples, "scene.json"), "w", encoding="utf-8") as f:

@@ -97,8 +97,11 @@ export type CanvasImageSourceLike = CanvasImageSource | VideoFrame;
 /** Encoded image bytes (JPEG, PNG, …) as a file would hold them. */
 export type EncodedImage = Uint8Array | ArrayBuffer;
 
-/** Every image form the task API accepts. Strings are file paths (Node) or URLs, resolved by a registered resolver. */
-export type ImageInput = RgbImage | RgbaImageLike | RawPixels | CanvasImageSourceLike | EncodedImage | Blob | string;
+/**
+ * Every image form the task API accepts. Strings and URLs are fetched in browsers (http(s), data:,
+ * blob:); in Node they are file paths or URLs once `registerNodeImageDecoder()` has run.
+ */
+export type ImageInput = RgbImage | RgbaImageLike | RawPixels | CanvasImageSourceLike | EncodedImage | Blob | string | URL;
 
 /**
  * A resolver turns inputs core cannot read itself (file paths, encoded bytes in Node) into pixels.
@@ -177,6 +180,7 @@ export async function loadImage(input: ImageInput | unknown, limits: ImageLimits
     if (image) return image;
   }
   if (isDrawable(input)) return rgbFromDrawable(input, limits);
+  if (input instanceof URL) return loadImage(input.href, limits);
   if (typeof input === 'string' && /^(https?|data|blob):/i.test(input) && typeof fetch === 'function' && typeof createImageBitmap === 'function') {
     const response = await fetch(input).catch((cause: unknown) => {
       throw new SamClipError('IO', `Could not fetch the image ${input.slice(0, 100)}: ${cause instanceof Error ? cause.message : String(cause)}.`, {}, { cause });
