@@ -81,6 +81,10 @@ export interface StaticServer {
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
   '.json': 'application/json',
@@ -104,7 +108,7 @@ export async function serveStatic(spec: ServeSpec): Promise<StaticServer> {
       response.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${urlPath}`);
       return;
     }
-    const type = CONTENT_TYPES[path.extname(urlPath === '/' ? '/index.html' : urlPath)] ?? 'application/octet-stream';
+    const type = CONTENT_TYPES[path.extname(urlPath.endsWith('/') ? '/index.html' : urlPath)] ?? 'application/octet-stream';
     response.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': body.length }).end(body);
   });
   await new Promise<void>((resolve, reject) => {
@@ -128,12 +132,56 @@ function resolveRequest(spec: ServeSpec, urlPath: string): Uint8Array | undefine
   for (const [prefix, dir] of Object.entries(spec.mounts ?? {})) {
     if (!urlPath.startsWith(prefix)) continue;
     const root = path.resolve(dir);
-    const target = path.resolve(root, `.${urlPath.slice(prefix.length - 1)}`);
+    const relative = urlPath.slice(prefix.length - 1);
+    // A directory URL serves its index.html (a built web app mounted at '/').
+    const target = path.resolve(root, `.${relative.endsWith('/') ? `${relative}index.html` : relative}`);
     // Never serve anything outside the mounted directory.
-    if (!target.startsWith(root + path.sep) || !existsSync(target) || !statSync(target).isFile()) return undefined;
+    if (!target.startsWith(root + path.sep) || !existsSync(target) || !statSync(target).isFile()) continue;
     return readFileSync(target);
   }
   return undefined;
+}
+
+export interface PageOptions {
+  /** Extra Chromium switches (for example WEBGPU_ARGS). */
+  args?: readonly string[];
+  /** Console messages of type error that are expected (matched as substrings) and not failures. */
+  allowConsoleErrors?: readonly string[];
+  /** Viewport size (default Chromium's 780×580). */
+  viewport?: { width: number; height: number };
+}
+
+/**
+ * Opens `url` (usually served by serveStatic) in a fresh headless Chromium profile and hands the
+ * page to `use`. Page errors and unexpected console errors are raised after `use` returns.
+ */
+export async function withPageAt<T>(url: string, options: PageOptions, use: (page: Page) => Promise<T>): Promise<T> {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'samclip-chromium-'));
+  try {
+    const baseArgs = process.env['SAMCLIP_CHROMIUM_GPU'] === '1' ? CHROMIUM_ARGS.filter((arg) => arg !== '--disable-gpu') : CHROMIUM_ARGS;
+    const context = await chromium.launchPersistentContext(profile, {
+      headless: true,
+      executablePath: CHROMIUM_PATH,
+      args: [...baseArgs, ...(options.args ?? [])],
+      ...(options.viewport ? { viewport: options.viewport } : {}),
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && !(options.allowConsoleErrors ?? []).some((text) => message.text().includes(text))) pageErrors.push(message.text());
+      });
+      await page.goto(url, { waitUntil: 'load' });
+      const result = await use(page);
+      if (pageErrors.length > 0) throw new Error(`errors in the browser page:\n${pageErrors.join('\n')}`);
+      return result;
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await rm(profile, { recursive: true, force: true });
+  }
 }
 
 export interface BrowserRun {
@@ -159,29 +207,16 @@ export async function withBrowserPage<T>(run: BrowserRun, use: (page: Page, orig
   const spec: ServeSpec = { files: { ...run.files, '/index.html': html, '/entry.js': run.script } };
   if (run.mounts !== undefined) spec.mounts = run.mounts;
   const server = await serveStatic(spec);
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'samclip-chromium-'));
   try {
-    const baseArgs = process.env['SAMCLIP_CHROMIUM_GPU'] === '1' ? CHROMIUM_ARGS.filter((arg) => arg !== '--disable-gpu') : CHROMIUM_ARGS;
-    const args = [...baseArgs, ...(run.args ?? [])];
-    const context = await chromium.launchPersistentContext(profile, { headless: true, executablePath: CHROMIUM_PATH, args });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      page.on('console', (message) => {
-        if (message.type() === 'error' && !(run.allowConsoleErrors ?? []).some((text) => message.text().includes(text))) pageErrors.push(message.text());
-      });
-      await page.goto(`${server.origin}/`, { waitUntil: 'load' });
+    const options: PageOptions = {};
+    if (run.args !== undefined) options.args = run.args;
+    if (run.allowConsoleErrors !== undefined) options.allowConsoleErrors = run.allowConsoleErrors;
+    return await withPageAt(`${server.origin}/`, options, async (page) => {
       const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
       if (!isolated) throw new Error('the test page is not cross-origin isolated; check the COOP/COEP headers');
-      const result = await use(page, server.origin);
-      if (pageErrors.length > 0) throw new Error(`errors in the browser page:\n${pageErrors.join('\n')}`);
-      return result;
-    } finally {
-      await context.close();
-    }
+      return use(page, server.origin);
+    });
   } finally {
     await server.close();
-    await rm(profile, { recursive: true, force: true });
   }
 }

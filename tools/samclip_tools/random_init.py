@@ -1,12 +1,15 @@
 """Seeded random weights for test bundles, independent of torch's default initialisers.
 
-Every state-dict entry is redrawn from one torch.Generator in state-dict order, with scales that
-keep activations O(1) through the network, so reference outputs exercise every weight (Meta's
-zero-initialised relative positions included) and stay comparable across runtimes.
+Every state-dict entry is redrawn from one numpy Generator (PCG64) in state-dict order, with scales
+that keep activations O(1) through the network, so reference outputs exercise every weight (Meta's
+zero-initialised relative positions included). The draws and the scaling happen in float64 in numpy,
+then round once to float32: torch.randn's float32 samples depend on the CPU's vector unit, these
+do not, so a seed gives the same weights on every machine and torch version.
 """
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -24,15 +27,15 @@ def _norm_param_names(model: nn.Module) -> set:
 
 @torch.no_grad()
 def randomize_(model: nn.Module, seed: int) -> nn.Module:
-    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
     norms = _norm_param_names(model)
     for name, tensor in model.state_dict(keep_vars=True).items():
-        noise = torch.randn(tensor.shape, generator=generator, dtype=torch.float32)
+        noise = rng.standard_normal(tuple(tensor.shape))
         leaf = name.rsplit(".", 1)[-1]
         if name in norms:
             value = (1.0 + 0.1 * noise) if leaf == "weight" else 0.05 * noise
         elif leaf == "logit_scale":
-            value = torch.tensor(math.log(1 / 0.07))
+            value = np.asarray(math.log(1 / 0.07))
         elif leaf == "positional_encoding_gaussian_matrix":
             value = noise
         elif leaf in ("text_projection", "proj") and tensor.dim() == 2:
@@ -42,9 +45,8 @@ def randomize_(model: nn.Module, seed: int) -> nn.Module:
         elif leaf in ("pos_embed", "positional_embedding", "class_embedding"):
             value = 0.1 * noise
         elif tensor.dim() >= 2:
-            fan_in = int(torch.tensor(tensor.shape[1:]).prod())
-            value = noise / math.sqrt(fan_in)
+            value = noise / math.sqrt(math.prod(tensor.shape[1:]))
         else:
             value = 0.02 * noise
-        tensor.copy_(value.to(tensor.dtype))
+        tensor.copy_(torch.from_numpy(np.asarray(value, dtype=np.float32)))
     return model

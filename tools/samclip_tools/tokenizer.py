@@ -96,14 +96,15 @@ def _pairs(word: Tuple[str, ...]) -> set:
     return set(zip(word, word[1:]))
 
 
-def parse_merges(text: str) -> List[Tuple[str, str]]:
-    lines = text.split("\n")[1:]
-    merges = [tuple(line.split()) for line in lines if line.strip()]
-    return [m for m in merges[:MAX_MERGES]]  # type: ignore[misc]
+def parse_merges(text: str) -> List[Tuple[str, ...]]:
+    """SimpleTokenizer's rule exactly: lines 1..48894 after the header, each split on whitespace.
+    An empty line inside that range (a short file's trailing newline) is a merge too, of no symbols,
+    and takes an id, so merges files we write end without a newline."""
+    return [tuple(line.split()) for line in text.split("\n")[1 : 1 + MAX_MERGES]]
 
 
 class SimpleTokenizer:
-    def __init__(self, merges: Sequence[Tuple[str, str]]) -> None:
+    def __init__(self, merges: Sequence[Tuple[str, ...]]) -> None:
         self.byte_encoder = bytes_to_unicode()
         vocab = list(self.byte_encoder.values())
         vocab = vocab + [v + "</w>" for v in vocab]
@@ -236,7 +237,9 @@ def learn_merges(words: Sequence[str], num_merges: int) -> List[Tuple[str, str]]
 
 
 def merges_file_text(merges: Sequence[Tuple[str, str]]) -> str:
-    return "#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges)
+    """CLIP's merges format: a '#version: 0.2' header, one 'a b' line per merge, no final newline
+    (see parse_merges)."""
+    return "\n".join(["#version: 0.2"] + [f"{a} {b}" for a, b in merges])
 
 
 def gzip_deterministic(data: bytes) -> bytes:

@@ -11,6 +11,7 @@ from samclip_tools.tokenizer import (
     gzip_deterministic,
     learn_merges,
     merges_file_text,
+    parse_merges,
     pre_tokenize,
 )
 
@@ -34,7 +35,7 @@ def test_generated_merges_are_deterministic_and_follow_the_id_rule():
     merges = learn_merges(TINY_CORPUS_WORDS, TINY_BPE_MERGES)
     assert merges == learn_merges(list(TINY_CORPUS_WORDS), TINY_BPE_MERGES)
     text = merges_file_text(merges)
-    assert text.startswith("#version: 0.2\n") and text.count("\n") == TINY_BPE_MERGES + 1
+    assert text.startswith("#version: 0.2\n") and text.count("\n") == TINY_BPE_MERGES and not text.endswith("\n")
     data = gzip_deterministic(text.encode("utf-8"))
     assert data == gzip_deterministic(text.encode("utf-8"))
     assert data[4:8] == b"\0\0\0\0"  # gzip mtime 0
@@ -45,6 +46,12 @@ def test_generated_merges_are_deterministic_and_follow_the_id_rule():
     ids = tok.tokenize(["a photo of a cat."], 77)[0]
     assert ids[0] == tok.start_token and ids[ids.index(tok.end_token) + 1 :] == [0] * (76 - ids.index(tok.end_token))
     assert max(ids) == tok.end_token  # the text tower pools at argmax(ids)
+
+
+def test_a_trailing_newline_counts_as_a_merge_as_in_openai_simple_tokenizer():
+    merges = learn_merges(TINY_CORPUS_WORDS, 10)
+    assert SimpleTokenizer(parse_merges(merges_file_text(merges))).start_token == 512 + 10
+    assert SimpleTokenizer(parse_merges(merges_file_text(merges) + "\n")).start_token == 512 + 11
 
 
 def test_truncation_keeps_the_end_token_last():

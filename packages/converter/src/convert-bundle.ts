@@ -23,7 +23,7 @@ import { CONVERTER_ID } from './version.js';
 export interface ConvertBundleOptions extends Omit<ConvertModelOptions, 'onPass'> {
   /** Write the converted bundle (a full copy plus the new variants) here instead of in place. */
   out?: string;
-  /** Variant name in samclip.json; defaults to `to` for ort-node and `<to>-<target>` otherwise. */
+  /** Variant name in samclip.json; defaults to `to` for ort-node and `<to>-<target>` otherwise (always `fp32-<target>` for fp32). */
   variant?: string;
   /** Graphs to convert (default: every graph with an fp32 variant). */
   graphs?: readonly string[];
@@ -83,7 +83,7 @@ export const DEFAULT_VALIDATION_BACKENDS: Readonly<Record<ConversionTarget, stri
   tfjs: 'tfjs-cpu',
 };
 
-const VARIANT_DTYPE: Readonly<Record<Precision, VariantDType>> = { fp16: 'fp16', int8: 'int8', int4: 'int4' };
+const VARIANT_DTYPE: Readonly<Record<Precision, VariantDType>> = { fp16: 'fp16', int8: 'int8', int4: 'int4', fp32: 'fp32' };
 const DEFAULT_EXTERNAL_DATA_THRESHOLD = 1.8e9;
 /** Initializers smaller than this stay inside the .onnx file even when the rest goes external. */
 const EXTERNAL_MIN_BYTES = 1024;
@@ -139,7 +139,8 @@ async function encodeWithExternalData(model: Model, dataPath: string, location: 
 }
 
 function defaultVariantName(to: Precision, target: ConversionTarget): string {
-  return target === 'ort-node' ? to : `${to}-${target}`;
+  // "fp32" names the reference graphs, so a restructured fp32 variant always carries its target.
+  return target === 'ort-node' && to !== 'fp32' ? to : `${to}-${target}`;
 }
 
 function basename(path: string): string {

@@ -7,6 +7,7 @@ import type { ExclusionSpec } from './exclusions.js';
 import { createNodeFilter } from './exclusions.js';
 import type { Pass, PassReport } from './pipeline.js';
 import { runPasses } from './pipeline.js';
+import { createAttentionChunkingPass } from './passes/attention-chunking.js';
 import { castCleanupPass } from './passes/cast-cleanup.js';
 import { constantFoldingPass } from './passes/constant-folding.js';
 import { deadNodeEliminationPass } from './passes/dead-node-elimination.js';
@@ -69,8 +70,17 @@ const HALF_FLOAT_MIN_ELEMENTS = 4096;
 
 export function buildPipeline(settings: ResolvedSettings, activationRanges?: ConvertModelOptions['activationRanges']): Pass[] {
   const cleanup = [constantFoldingPass, deadNodeEliminationPass, initializerDedupPass, shapeInferencePass];
+  const structure: Pass[] = [];
+  const chunking = settings.preset.chunkAttention;
+  if (chunking) {
+    // Chunking needs static shapes (from folding and inference above); it must precede quantization so
+    // every chunk's MatMul reads the same quantized Q/K/V rather than each being quantized apart.
+    structure.push(createAttentionChunkingPass({ minScoreBytes: chunking.minScoreBytes, chunkScoreBytes: chunking.attentionChunkBytes }), shapeInferencePass);
+  }
   const precision: Pass[] = [];
   switch (settings.to) {
+    case 'fp32':
+      break;
     case 'fp16':
       precision.push(createFloat16Pass({ mode: settings.preset.fp16 }), castCleanupPass);
       break;
@@ -87,8 +97,8 @@ export function buildPipeline(settings: ResolvedSettings, activationRanges?: Con
       );
       break;
   }
-  if (settings.to !== 'fp16' && settings.halfFloatWeights) precision.push(createFloat16Pass({ mode: 'storage', minElements: HALF_FLOAT_MIN_ELEMENTS }));
-  return [...cleanup, ...precision, deadNodeEliminationPass, shapeInferencePass];
+  if ((settings.to === 'int8' || settings.to === 'int4') && settings.halfFloatWeights) precision.push(createFloat16Pass({ mode: 'storage', minElements: HALF_FLOAT_MIN_ELEMENTS }));
+  return [...cleanup, ...structure, ...precision, deadNodeEliminationPass, shapeInferencePass];
 }
 
 /** Converts `model` in place and returns what each pass did. */

@@ -29,5 +29,7 @@ export type { Int8DynamicOptions } from './passes/int8-dynamic.js';
 export { createInt8QdqPass } from './passes/int8-qdq.js';
 export type { Int8QdqOptions } from './passes/int8-qdq.js';
 export { createInt4Pass } from './passes/int4-block.js';
+export { createAttentionChunkingPass, DEFAULT_CHUNK_SCORE_BYTES, DEFAULT_MIN_SCORE_BYTES } from './passes/attention-chunking.js';
+export type { AttentionChunkingOptions } from './passes/attention-chunking.js';
 export type { Int4Format, Int4Options } from './passes/int4-block.js';
 export { CONVERTER_ID, CONVERTER_VERSION } from './version.js';

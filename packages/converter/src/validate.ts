@@ -29,6 +29,8 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<Precision, Thresholds>> = {
   fp16: { cosine: 0.999, maskIoU: 0.99 },
   int8: { cosine: 0.99, maskIoU: 0.95 },
   int4: { cosine: 0.95, maskIoU: 0.9 },
+  // fp32 variants only restructure the graph (attention chunking): they must match to rounding.
+  fp32: { cosine: 0.9999, maskIoU: 0.999 },
 };
 
 export interface OutputReport {

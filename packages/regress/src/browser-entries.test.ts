@@ -57,7 +57,7 @@ async function bundleEntry(entry: string): Promise<BrowserBundle> {
 
 describe('browser entry points', () => {
   it.each(Object.entries(ENTRIES))('%s bundles for the browser with no Node built-in', async (_name, entry) => {
-    const { nodeImports, code } = await bundleEntry(entry);
+    const { nodeImports, dependencyNodeImports, code } = await bundleEntry(entry);
     expect(nodeImports).toEqual([]);
     expect(code).not.toMatch(/from\s*["']node:|require\(["']node:|import\(["']node:/);
     // Dependencies reach Node built-ins only without the node: prefix, in their Node-only branches.

@@ -77,7 +77,9 @@ export async function runInBrowser(bundleDir: string, backend: string, options: 
         await page.waitForFunction(() => 'samclipRegress' in globalThis);
         const request: PageRunRequest = { backend, bundleUrl: '/bundle/samclip.json', options: { variants: options.variants, runs: options.runs, ...(options.graphs ? { graphs: options.graphs } : {}) } };
         const text = await page.evaluate((req) => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.run(req), request);
-        return deserializeRun(text);
+        const run = deserializeRun(text);
+        const environment = await page.evaluate(() => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.environment());
+        return { ...run, environment: { ...environment } };
       },
     );
   } catch (error) {

@@ -257,10 +257,11 @@ export function evaluateVariant(refs: BundleReferences, run: VariantRun, baselin
     status: failures.length === 0 ? 'pass' : 'fail',
     failures,
     graphs,
+    // With no graph run there is nothing to summarise (NaN prints as a dash).
     summary: {
-      maxAbs: worst.maxAbs,
-      minCosine: worst.cosine,
-      latencyMs: graphs.reduce((sum, graph) => sum + graph.latencyMs, 0),
+      maxAbs: graphs.length > 0 ? worst.maxAbs : NaN,
+      minCosine: graphs.length > 0 ? worst.cosine : NaN,
+      latencyMs: graphs.length > 0 ? graphs.reduce((sum, graph) => sum + graph.latencyMs, 0) : NaN,
     },
   };
   if (run.errors.length > 0) cell.reason = run.errors.join('; ');

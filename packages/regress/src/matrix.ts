@@ -52,6 +52,8 @@ export interface MatrixResult {
   runs: number;
   strict: boolean;
   cells: Cell[];
+  /** Where each browser column ran (isolation, wasm threads, browser version). */
+  browsers: Array<{ bundle: string; target: string; environment: Record<string, string | number | boolean> }>;
   passed: boolean;
 }
 
@@ -133,6 +135,7 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResu
   const runs = options.runs ?? 3;
   const strict = options.strict ?? process.env['CI'] === 'true';
   const cells: Cell[] = [];
+  const browsers: MatrixResult['browsers'] = [];
   for (const bundleDir of bundles) {
     const bundle = await loadBundleFromDirectory(bundleDir);
     const refs = await loadReferences(bundle);
@@ -146,6 +149,7 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResu
       if (meant.length === 0) continue;
       options.onProgress?.(`${bundle.name}: ${target.id} (${meant.join(', ')})`);
       const run = await runColumn(bundleDir, target, meant, runs, options.onProgress);
+      if (run.environment) browsers.push({ bundle: bundle.name, target: target.id, environment: run.environment });
       const columnCells = evaluateRun(refs, run, target, meant, (variant) => baselines.get(variant), strict);
       cells.push(...columnCells);
       for (const variantRun of run.variants) {
@@ -164,6 +168,7 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResu
     runs,
     strict,
     cells,
+    browsers,
     passed: cells.every((cell) => cell.status !== 'fail'),
   };
 }

@@ -57,6 +57,20 @@ function graphTable(cells: readonly Cell[]): string {
   return rows.join('\n');
 }
 
+function browserLines(result: MatrixResult): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const { target, environment } of result.browsers) {
+    const threads = [environment['ortThreads'] !== undefined ? `onnxruntime-web ${environment['ortThreads']} wasm threads` : '', environment['tfjsWasmThreads'] !== undefined ? `tfjs-wasm ${environment['tfjsWasmThreads']} threads` : '']
+      .filter(Boolean)
+      .join(', ');
+    const line = `${target}: ${String(environment['userAgent'] ?? '').match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}, ${environment['crossOriginIsolated'] ? 'cross-origin isolated' : 'not isolated'}${threads ? `, ${threads}` : ''}`;
+    if (!seen.has(line)) lines.push(`- ${line}`);
+    seen.add(line);
+  }
+  return lines.length > 0 ? ['Browser columns (headless Chromium, one page load per backend and bundle, engine files served by the page\'s origin):', ...lines, ''] : [];
+}
+
 /** The whole report; `command` is how it was produced (shown at the top). */
 export function matrixMarkdown(result: MatrixResult, command: string): string {
   const env = result.environment;
@@ -74,6 +88,7 @@ export function matrixMarkdown(result: MatrixResult, command: string): string {
     `**Result: ${result.passed ? 'PASS' : 'FAIL'}** — ${result.cells.length} cells, ${result.cells.filter((c) => c.status === 'pass').length} passed, ${failed.length} failed, ${unavailable.length} unavailable${result.strict ? ' (strict: unavailable columns fail)' : ''}.`,
     '',
     `Machine: ${env.cpu} × ${env.cpus}, ${env.platform}, Node ${env.node}; ${env.onnxruntime}; tfjs ${env.tfjs}; ${env.gpu ? 'real GPU (--gpu)' : `no GPU: WebGPU and WebGL run on SwiftShader${env.vulkanIcd ? ` (Dawn in Node via ${env.vulkanIcd})` : ''}`}.`,
+    ...browserLines(result),
     `Latency is the median of ${result.runs} timed run${result.runs === 1 ? '' : 's'} per graph after a warm-up run, summed over the bundle's graphs on their reference inputs; software GPUs make GPU columns slow here, so compare latencies only within one machine.`,
     '',
     '## Summary',

@@ -43,6 +43,8 @@ export interface BackendRun {
   unavailable?: string;
   /** Set when the run broke down outside any variant (the browser crashed, the page failed). */
   error?: string;
+  /** Facts about where it ran (browser columns: isolation, wasm threads, user agent). */
+  environment?: Record<string, string | number | boolean>;
   variants: VariantRun[];
 }
 

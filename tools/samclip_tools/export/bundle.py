@@ -1,5 +1,6 @@
 """Writing a bundle: graphs, tokenizer, references and samclip.json (docs/bundle-format.md)."""
 
+import copy
 import hashlib
 import json
 import os
@@ -110,6 +111,13 @@ def export_bundle(
     _prepare_out_dir(out_dir)
     roles = KIND_ROLES[kind]
     specs = role_specs(models, return_single_mask)
+    # References are computed in float64 and stored as float32: the exact float32 bits of a float32
+    # forward pass depend on the CPU's kernels, a float64 result rounded to float32 (practically)
+    # does not, so seeded bundles reproduce byte for byte across machines.
+    reference_models = copy.deepcopy(models)
+    for module in reference_models.modules():
+        module.double()
+    reference_specs = role_specs(reference_models, return_single_mask)
     has_sam = kind != "clip"
     has_clip = kind != "sam"
     text_module = models.samclip if models.samclip is not None else models.clip
@@ -136,10 +144,11 @@ def export_bundle(
     outputs: Dict[str, List[np.ndarray]] = {}
 
     def run(role: str, inputs: List[np.ndarray]) -> List[np.ndarray]:
-        result = specs[role].module(*[torch.from_numpy(x) for x in inputs])
+        tensors = [torch.from_numpy(x).double() if x.dtype == np.float32 else torch.from_numpy(x) for x in inputs]
+        result = reference_specs[role].module(*tensors)
         result = list(result) if isinstance(result, (tuple, list)) else [result]
         feeds[role] = inputs
-        outputs[role] = [r.detach().numpy().copy() for r in result]
+        outputs[role] = [r.detach().float().numpy() for r in result]
         return outputs[role]
 
     image_embeddings = None
@@ -199,7 +208,7 @@ def export_bundle(
             "inputSize": list(sam_input_size),
             "imageEmbeddings": f"references/{'sam_neck' if kind == 'sam-clip' else 'sam_encoder'}/output_0.pb",
         }
-        owner = models.samclip if models.samclip is not None else models.sam
+        owner = reference_models.samclip if reference_models.samclip is not None else reference_models.sam
         emb_t = torch.from_numpy(image_embeddings)
 
         def segment_case(case_name, pts, labs, box, mask_in, multimask):

@@ -5,7 +5,7 @@ and mask decoder called natively, not through the exported prompt-decoder wrappe
 check that the wrapper reproduces SAM.
 """
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -30,21 +30,25 @@ def decoder_prompt_inputs(
 ) -> Tuple[np.ndarray, np.ndarray]:
     """What the SDK feeds point_coords/point_labels: points and box corners (labels 2, 3) scaled
     into the resized frame; a padding point (0, 0, −1) when there is no box, as SamPredictor does."""
-    h, w = orig_hw
-    nh, nw = sam_resized_size(h, w, size)
-    sx, sy = nw / w, nh / h
-    coords: List[List[float]] = []
-    labs: List[float] = []
-    for (x, y), lab in zip(points or [], labels or []):
-        coords.append([x * sx, y * sy])
-        labs.append(float(lab))
+    parts = [_to_resized_frame(points, orig_hw, size)] if points else []
+    labs = [float(v) for v in labels or []]
     if box is not None:
-        coords += [[box[0] * sx, box[1] * sy], [box[2] * sx, box[3] * sy]]
+        parts.append(_to_resized_frame(box, orig_hw, size))
         labs += [2.0, 3.0]
     else:
-        coords.append([0.0, 0.0])
+        parts.append(np.zeros((1, 2), dtype=np.float32))
         labs.append(-1.0)
-    return np.asarray([coords], dtype=np.float32), np.asarray([labs], dtype=np.float32)
+    return np.concatenate(parts)[None], np.asarray([labs], dtype=np.float32)
+
+
+def _to_resized_frame(xy: np.ndarray, orig_hw: Tuple[int, int], size: int) -> np.ndarray:
+    """ResizeLongestSide.apply_coords: float64 arithmetic, then float32 as SamPredictor feeds torch."""
+    h, w = orig_hw
+    nh, nw = sam_resized_size(h, w, size)
+    out = np.array(xy, dtype=np.float64).reshape(-1, 2)
+    out[:, 0] *= nw / w
+    out[:, 1] *= nh / h
+    return out.astype(np.float32)
 
 
 @torch.no_grad()
@@ -61,31 +65,27 @@ def sam_predict(
     multimask: bool,
 ) -> Dict[str, np.ndarray]:
     """SamPredictor.predict: coordinates transformed to the resized frame, prompt encoder, mask
-    decoder (masks 1..3 if multimask else mask 0), postprocess_masks, threshold at 0."""
+    decoder (masks 1..3 if multimask else mask 0), postprocess_masks, threshold at 0. Runs in the
+    modules' dtype; results come back as float32 (masks as uint8 0/1)."""
+    dtype = prompt_encoder.no_mask_embed.weight.dtype
     h, w = orig_hw
     nh, nw = sam_resized_size(h, w, size)
     pts = None
     if points is not None:
-        c = torch.tensor(points, dtype=torch.float32)[None].clone()
-        c[..., 0] *= nw / w
-        c[..., 1] *= nh / h
-        pts = (c, torch.tensor(labels, dtype=torch.float32)[None])
+        coords = torch.from_numpy(_to_resized_frame(points, orig_hw, size))[None].to(dtype)
+        pts = (coords, torch.tensor([labels], dtype=dtype))
     boxes = None
     if box is not None:
-        b = torch.tensor(box, dtype=torch.float32).reshape(1, 2, 2).clone()
-        b[..., 0] *= nw / w
-        b[..., 1] *= nh / h
-        boxes = b.reshape(1, 4)
-    masks_in = torch.from_numpy(mask_input) if mask_input is not None else None
+        boxes = torch.from_numpy(_to_resized_frame(box, orig_hw, size)).reshape(1, 4).to(dtype)
+    masks_in = torch.from_numpy(mask_input).to(dtype) if mask_input is not None else None
     sparse, dense = prompt_encoder(points=pts, boxes=boxes, masks=masks_in)
-    low_res, iou = mask_decoder(image_embeddings, prompt_encoder.get_dense_pe(), sparse, dense, multimask_output=multimask)
+    low_res, iou = mask_decoder(image_embeddings.to(dtype), prompt_encoder.get_dense_pe(), sparse, dense, multimask_output=multimask)
     up = F.interpolate(low_res, (size, size), mode="bilinear", align_corners=False)[..., :nh, :nw]
     up = F.interpolate(up, (h, w), mode="bilinear", align_corners=False)
     return {
         "masks": (up[0] > 0.0).numpy().astype(np.uint8),
-        "logits": up[0].numpy(),
-        "iou": iou[0].numpy(),
-        "low_res": low_res[0].numpy(),
+        "iou": iou[0].float().numpy(),
+        "low_res": low_res[0].float().numpy(),
     }
 
 

@@ -89,7 +89,16 @@ def decode(prompt_encoder, mask_decoder, image_embeddings: torch.Tensor, coords:
         side = 4 * image_embeddings.shape[-1]
         mask_input = torch.zeros(image_embeddings.shape[0], 1, side, side, device=coords.device)
     dense = pd._embed_masks(mask_input, has_mask)
-    return mask_decoder.predict_masks(image_embeddings, prompt_encoder.get_dense_pe(), sparse, dense)
+    return mask_decoder.predict_masks(image_embeddings, dense_positional_encoding(prompt_encoder, image_embeddings.device), sparse, dense)
+
+
+def dense_positional_encoding(prompt_encoder, device: torch.device) -> torch.Tensor:
+    """PromptEncoder.get_dense_pe built on `device` (the model's version makes its grid on the CPU)."""
+    h, w = prompt_encoder.image_embedding_size
+    grid = torch.ones((h, w), device=device)
+    y = (grid.cumsum(dim=0) - 0.5) / h
+    x = (grid.cumsum(dim=1) - 0.5) / w
+    return prompt_encoder.pe_layer.pe_encoding(torch.stack([x, y], dim=-1)).permute(2, 0, 1).unsqueeze(0)
 
 
 def upscale(low_res: torch.Tensor, size: int) -> torch.Tensor:

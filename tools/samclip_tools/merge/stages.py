@@ -6,7 +6,8 @@ SAM teacher    promptable masks from world instances: points (best of the 3 mult
 stage I        head probing: the SAM-initialised backbone frozen, the CLIP head trained by cosine
                distillation to the CLIP teacher's image embeddings (low resolution)
 stage II       multi-task distillation: L = L_CLIP + λ·L_SAM, L_SAM = focal + dice (20:1) between
-               student and frozen SAM teacher masks (+ IoU-prediction MSE), SAM data in every step,
+               student and frozen SAM teacher masks on the outputs SAM uses for the prompt kind
+               (+ IoU-prediction MSE), SAM data in every step,
                backbone and SAM head at a fraction (0.1×) of the CLIP head's learning rate
 resolution     the CLIP head alone, cosine distillation at the SAM input resolution
 """
@@ -150,7 +151,11 @@ class MergeObjective(nn.Module):
         low_res, iou_pred = _prompt_decode(self.student, self.student.image_encoder(sam["pixels"])[sam["image_index"]], sam, self.image_size)
         with torch.no_grad():
             t_low, t_iou = _prompt_decode(self.sam_teacher, self.sam_teacher.image_encoder(sam["pixels"])[sam["image_index"]], sam, self.image_size)
-        loss_sam = mask_loss(low_res, (t_low > 0).to(low_res.dtype)).mean() + F.mse_loss(iou_pred.float(), t_iou.float())
+        # The outputs SAM answers this prompt kind with: the three multimask outputs for a single
+        # point, the single-mask output otherwise (the others were never trained on this kind).
+        outputs = slice(1, 4) if sam["kind"] == "point" else slice(0, 1)
+        student_masks, teacher_masks = low_res[:, outputs], (t_low[:, outputs] > 0).to(low_res.dtype)
+        loss_sam = mask_loss(student_masks, teacher_masks).mean() + F.mse_loss(iou_pred[:, outputs].float(), t_iou[:, outputs].float())
         return loss_clip + self.lam * loss_sam, {"clip": loss_clip, "sam": loss_sam}
 
 

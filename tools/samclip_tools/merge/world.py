@@ -5,7 +5,7 @@ any machine and in any process. A scene holds:
   image     uint8 [S, S, 3]
   instances uint8 [S, S]: 0 background, k ≥ 1 the k-th object (visible pixels only; later objects occlude)
   objects   [{"shape", "colour", "box": [x0, y0, x1, y1] of the visible pixels, "area"}] in instance order
-  caption   "a red circle and a blue star on a striped background" (largest object first)
+  caption   "a photo of a red circle and a blue star on a striped background." (largest object first)
   texture   the background texture name
 """
 
@@ -102,13 +102,18 @@ def _texture(rng: np.random.Generator, size: int, name: str) -> np.ndarray:
 
 
 def caption_for(objects: Sequence[Dict], texture: str, rng: np.random.Generator) -> str:
-    names = [f"{o['colour']} {o['shape']}" for o in sorted(objects, key=lambda o: -o["area"])]
-    if not names:
-        return f"an empty {texture} {BACKGROUND}"
+    """Largest object first. Captions vary the way web alt-text does: an optional "a photo of"
+    prefix, colours left out in some captions, the background named in about half; an empty
+    scene is "a (textured) background"."""
+    prefix = ["", "a photo of ", "a picture of "][int(rng.integers(0, 3))]
+    with_colour = rng.random() < 0.7
+    with_background = rng.random() < 0.5
+    if not objects:
+        return f"{prefix}a {texture + ' ' if with_background else ''}{BACKGROUND}."
+    names = [f"{o['colour']} {o['shape']}" if with_colour else o["shape"] for o in sorted(objects, key=lambda o: -o["area"])]
     phrases = [f"a {n}" for n in names]
     body = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
-    prefix = ["", "a photo of ", "a picture of "][int(rng.integers(0, 3))]
-    return f"{prefix}{body} on a {texture} {BACKGROUND}"
+    return f"{prefix}{body}{f' on a {texture} {BACKGROUND}' if with_background else ''}."
 
 
 def make_scene(seed: int, split: str, index: int, cfg: WorldConfig, num_objects: Optional[int] = None, only: Optional[Tuple[str, str]] = None) -> Dict:

@@ -33,7 +33,7 @@ class PositionEmbeddingRandom(nn.Module):
 
     def forward_with_coords(self, coords_input: torch.Tensor, image_size: Tuple[int, int]) -> torch.Tensor:
         coords = torch.stack([coords_input[..., 0] / image_size[1], coords_input[..., 1] / image_size[0]], dim=-1)
-        return self.pe_encoding(coords.to(torch.float))
+        return self.pe_encoding(coords.to(self.positional_encoding_gaussian_matrix.dtype))
 
 
 class PromptEncoder(nn.Module):
@@ -65,8 +65,8 @@ class PromptEncoder(nn.Module):
     def _embed_points(self, points: torch.Tensor, labels: torch.Tensor, pad: bool) -> torch.Tensor:
         points = points + 0.5  # centre of the pixel
         if pad:
-            points = torch.cat([points, torch.zeros((points.shape[0], 1, 2))], dim=1)
-            labels = torch.cat([labels, -torch.ones((labels.shape[0], 1))], dim=1)
+            points = torch.cat([points, torch.zeros((points.shape[0], 1, 2), dtype=points.dtype)], dim=1)
+            labels = torch.cat([labels, -torch.ones((labels.shape[0], 1), dtype=labels.dtype)], dim=1)
         point_embedding = self.pe_layer.forward_with_coords(points, self.input_image_size)
         point_embedding[labels == -1] = 0.0
         point_embedding[labels == -1] += self.not_a_point_embed.weight
@@ -99,7 +99,7 @@ class PromptEncoder(nn.Module):
             bs = masks.shape[0]
         else:
             bs = 1
-        sparse = torch.empty((bs, 0, self.embed_dim))
+        sparse = torch.empty((bs, 0, self.embed_dim), dtype=self.no_mask_embed.weight.dtype)
         if points is not None:
             coords, labels = points
             sparse = torch.cat([sparse, self._embed_points(coords, labels, pad=boxes is None)], dim=1)

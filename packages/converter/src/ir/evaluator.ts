@@ -137,6 +137,9 @@ const EVALUATORS: Record<string, (node: Node, inputs: Array<ConstValue | undefin
   Sub: (_n, [a, b]) => (a && b ? [elementwise([a, b], a.dtype, (x, y) => x - y)] : undefined),
   Mul: (_n, [a, b]) => (a && b ? [elementwise([a, b], a.dtype, (x, y) => x * y)] : undefined),
   Div: (_n, [a, b]) => (a && b ? [elementwise([a, b], a.dtype, INTEGER_DTYPES.has(a.dtype) ? (x, y) => Math.trunc(x / y) : (x, y) => x / y)] : undefined),
+  // fmod=0 is integer modulo with the divisor's sign (Python's %); fmod=1 is C's fmod (the dividend's sign).
+  Mod: (node, [a, b]) =>
+    a && b ? [elementwise([a, b], a.dtype, intAttr(node, 'fmod', 0) === 1 ? (x, y) => x % y : (x, y) => x - Math.floor(x / y) * y)] : undefined,
   Pow: (_n, [a, b]) => (a && b ? [elementwise([a, b], a.dtype, (x, y) => x ** y)] : undefined),
   Max: (_n, inputs) => (inputs.every(Boolean) ? [elementwise(inputs as ConstValue[], inputs[0]!.dtype, Math.max)] : undefined),
   Min: (_n, inputs) => (inputs.every(Boolean) ? [elementwise(inputs as ConstValue[], inputs[0]!.dtype, Math.min)] : undefined),

@@ -13,7 +13,8 @@ import { inferTypes } from './shape-inference.js';
 
 /** Folded outputs may grow past their inputs only up to this many elements (ConstantOfShape, Expand). */
 const MAX_GROWTH_ELEMENTS = 4096;
-const MAX_ROUNDS = 4;
+/** Each round resolves the shapes of roughly one more transformer block (ViT-B's 12 need about 8). */
+const MAX_ROUNDS = 32;
 
 function constantNodeValue(node: Node): ConstValue | undefined {
   const attr = node.attributes[0]?.value as AttributeValue | undefined;

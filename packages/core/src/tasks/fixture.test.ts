@@ -126,4 +126,21 @@ describe.each(present)('%s fixture parity with the PyTorch pipeline', (fixture) 
     const encoders = model.runCounts();
     expect(encoders.backbone ?? encoders.sam_encoder ?? encoders.clip_image_encoder).toBe(1);
   });
+
+  if (stored.segment && stored.classify) {
+    it('serves segment, classify, segmentSemantic and segmentEverything from one encoder pass', async () => {
+      model.clearCaches();
+      const before = model.runCounts();
+      const encoder = model.kind === 'sam-clip' ? 'backbone' : 'sam_encoder';
+      const labels = stored.classify!.labels;
+      const encoding = await model.encode(image);
+      await model.segment(encoding, { points: [{ x: image.width / 2, y: image.height / 2, label: 'foreground' }] });
+      await model.classify(encoding, labels);
+      const semantic = await model.segmentSemantic(encoding, labels, { refine: 'sam', background: true });
+      expect(semantic.classes.reduce((sum, c) => sum + c.area, 0)).toBe(image.width * image.height);
+      const instances = await model.segmentEverything(encoding, { pointsPerSide: 4, predIouThreshold: -Infinity, stabilityScoreThreshold: 0, labels });
+      for (const m of instances) expect(labels).toContain(m.label!.label);
+      expect((model.runCounts()[encoder] ?? 0) - (before[encoder] ?? 0)).toBe(1);
+    });
+  }
 });

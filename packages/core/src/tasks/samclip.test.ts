@@ -202,7 +202,19 @@ describe.skipIf(!haveVocab)('SamClip on synthetic bundles', () => {
   it('segmentEverything filters, suppresses overlaps and labels masks from the same encoding', async () => {
     const model = await load('sam-clip');
     const image = testImage();
-    const masks = await model.segmentEverything(image, { pointsPerSide: 4, labels: ['sun', 'sky'], returnMasks: true, stabilityScoreThreshold: 0.5 });
+    const progress: number[] = [];
+    const masks = await model.segmentEverything(image, {
+      pointsPerSide: 4,
+      labels: ['sun', 'sky'],
+      returnMasks: true,
+      stabilityScoreThreshold: 0.5,
+      onProgress: (done, total) => progress.push(done / total),
+    });
+    expect(progress).toHaveLength(16);
+    expect(progress.at(-1)).toBe(1);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(model.segmentEverything(image, { signal: controller.signal })).rejects.toSatisfy((e: unknown) => isSamClipError(e, 'CANCELLED'));
     expect(masks.length).toBeGreaterThan(0);
     for (const m of masks) {
       expect(m.predictedIou).toBeGreaterThan(0.88);

@@ -140,6 +140,10 @@ export interface SegmentEverythingOptions {
   templates?: TemplateSpec;
   /** Include each mask as a bitmap besides its RLE (default false). */
   returnMasks?: boolean;
+  /** Called after each grid point is decoded (for progress displays). */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborting stops between decoder runs with CANCELLED. */
+  signal?: AbortSignal;
 }
 
 export interface EverythingMask {
@@ -706,7 +710,9 @@ export class SamClip {
     // Image pixels per low-res cell along each axis (low-res cells cover the padded S×S input).
     const cellX = (geometry.imageSize * width) / encoding.inputSize.width;
     const cellY = (geometry.imageSize * height) / encoding.inputSize.height;
-    for (let p = 0; p < grid.length / 2; p++) {
+    const total = grid.length / 2;
+    for (let p = 0; p < total; p++) {
+      if (options.signal?.aborted) throw new SamClipError('CANCELLED', 'segmentEverything was cancelled.', { done: p, total });
       const point = { x: grid[p * 2]! * width, y: grid[p * 2 + 1]! * height };
       const { iou, lowRes, count, maskSize } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] }, true);
       // Low-res cells over the resized image (the rest is padding).
@@ -729,6 +735,7 @@ export class SamClip {
         ];
         candidates.push({ lowRes: { width: maskSize, height: maskSize, data: Float32Array.from(plane.data) }, iou: iou[k]!, stability, point, box });
       }
+      options.onProgress?.(p + 1, total);
     }
 
     let labelFor: ((mask: BinaryMask, bbox: readonly [number, number, number, number]) => LabelScore) | undefined;
