@@ -48,13 +48,17 @@ function inputTensor(metaDims) {
   return createTensor('float32', dims, data);
 }
 
+const cpuTimes = [];
 async function time(run) {
   for (let i = 0; i < warmup; i++) await run();
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     await run();
     times.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    cpuTimes.push((used.user + used.system) / 1000);
   }
   return times;
 }
@@ -115,7 +119,8 @@ if (kind === 'raw') {
 function print(rssAfterLoad) {
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
+  const cpuSorted = [...cpuTimes].sort((a, b) => a - b);
   console.log(
-    JSON.stringify({ engine: values.engine, graph: graphPath, loadMs: Math.round(loadMs), medianMs: Math.round(median), timesMs: times.map(Math.round), peakAfterLoadMiB: rssAfterLoad, peakMiB: peakMiB(), outputDims }),
+    JSON.stringify({ engine: values.engine, graph: graphPath, loadMs: Math.round(loadMs), medianMs: Math.round(median), medianCpuMs: Math.round(cpuSorted[Math.floor(cpuSorted.length / 2)]), timesMs: times.map(Math.round), peakAfterLoadMiB: rssAfterLoad, peakMiB: peakMiB(), outputDims }),
   );
 }

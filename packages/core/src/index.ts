@@ -3,3 +3,5 @@ export * from './graph/index.js';
 export * from './backend/index.js';
 export * from './schema/index.js';
 export * from './bundle/index.js';
+export * from './image/index.js';
+export * from './tasks/index.js';

@@ -19,3 +19,17 @@ export {
   CLIP_PIXEL_STD,
 } from './bundle/node.js';
 export type { OpenBundleOptions, WriteBundleOptions, AssembleGraphInput, AssembleBundleOptions } from './bundle/node.js';
+export {
+  decodeImage,
+  readImageFile,
+  readJpegHeader,
+  readWebpHeader,
+  applyExifOrientation,
+  sniffImageFormat,
+  nodeImageResolver,
+  registerNodeImageDecoder,
+  encodePng,
+  encodeMaskPng,
+} from './image/node.js';
+export type { DecodeOptions, ImageFormat } from './image/node.js';
+export { loadSamClip, type LoadSamClipOptions } from './tasks/node.js';

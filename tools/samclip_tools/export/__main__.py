@@ -27,12 +27,7 @@ def parse_args(argv):
     p.add_argument("--name", help="bundle name (default: from config or checkpoint)")
     p.add_argument("--vocab", help="CLIP BPE merges file (default: ../shared/data/clip/bpe_simple_vocab_16e6.txt.gz)")
     p.add_argument("--single-mask", action="store_true", help="prompt decoder returns the best mask only (K=1), like Meta's --return-single-mask")
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="torch CPU threads; default 1 for --config tiny (float results, hence reference bytes, can depend on the thread count), torch's default otherwise",
-    )
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args(argv)
     if args.random == bool(args.checkpoints):
         p.error("give checkpoint files or --random, not both and not neither")
@@ -45,9 +40,8 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    threads = args.threads or (1 if args.config == "tiny" else 0)
-    if threads:
-        torch.set_num_threads(threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     start = time.time()
     if args.random:
         models = build_random_models(args.kind, preset(args.config), args.seed)

@@ -245,8 +245,9 @@ def export_bundle(
             "ids": "references/text_encoder/input_0.pb",
             "imageEmbeds": f"references/{'clip_head' if kind == 'sam-clip' else 'clip_image_encoder'}/output_0.pb",
             "textEmbeds": "references/text_encoder/output_0.pb",
-            "logits": [float(v) for v in logits[0]],
-            "probs": [float(v) for v in probs[0]],
+            # float32-rounded, like every other stored value: the last float64 digits vary by CPU.
+            "logits": [float(np.float32(v)) for v in logits[0]],
+            "probs": [float(np.float32(v)) for v in probs[0]],
         }
         if kind != "sam-clip":
             tasks["clipInput"] = {"pixelValues": "references/clip_image_encoder/input_0.pb"}

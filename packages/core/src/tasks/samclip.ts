@@ -176,7 +176,7 @@ function checkLabels(labels: readonly string[] | undefined, what: string): reado
 }
 
 function checkThreshold(name: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
     throw new SamClipError('INVALID_ARGUMENT', `${name} must be a number in [${min}, ${max}], got ${value}.`, { [name]: value });
   }
   return value;
