@@ -116,6 +116,15 @@ export default defineConfig({
   },
   server: { headers: ISOLATION_HEADERS, fs: { allow: [repoRoot] } },
   preview: { headers: ISOLATION_HEADERS },
-  build: { outDir: path.join(here, 'dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000 },
+  build: {
+    outDir: path.join(here, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 8000,
+    // tfjs-backend-wasm starts its thread pool from its factory's source text
+    // (`wasmFactoryThreadedSimd.toString()`), which minification breaks: the workers never start and
+    // tfjs-wasm hangs in cross-origin isolated pages (seen with the default minifier).
+    minify: false,
+  },
   worker: { format: 'es' },
 });

@@ -2,7 +2,9 @@
  * What every consumer app runs, through the public API only: the fixture bundle's reference image
  * is segmented with its reference point prompt and classified with its reference labels, and both
  * results are held to the PyTorch references stored in the bundle (references/tasks.json).
- * Shared by the Node apps and the Vite app; it imports nothing, so each app supplies its own SamClip.
+ * Shared by the Node apps and the Vite app; it imports nothing: each app passes its loaded SamClip,
+ * core's decodeTensor and a way to read a bundle file (the task reference tensors are read directly,
+ * since a bundle need not list them in samclip.json).
  */
 
 /** Intersection over union of two 0/1 masks of the same size. */
@@ -24,18 +26,19 @@ function fail(message) {
 
 /**
  * Runs segment + classify on `model` (a loaded SamClip) and compares with the stored references;
- * throws on any mismatch, returns a summary otherwise.
+ * throws on any mismatch, returns a summary otherwise. `readFile(path)` resolves to the bytes of a
+ * file in the bundle, `decodeTensor` is @samclip/core's.
  */
-export async function segmentAndClassify(model) {
-  const references = model.bundle.references();
-  const tasks = await references.tasks();
-  const pixels = (await references.tensor(tasks.image.file)).tensor;
+export async function segmentAndClassify(model, { readFile, decodeTensor }) {
+  const tasks = await model.bundle.references().tasks();
+  const tensorAt = async (file) => decodeTensor(await readFile(file)).tensor;
+  const pixels = await tensorAt(tasks.image.file);
   const image = { width: tasks.image.width, height: tasks.image.height, data: pixels.data };
 
   const point = tasks.segment.find((c) => c.name === 'point') ?? fail('tasks.json has no "point" segment case');
   const points = point.points.map(([x, y], i) => ({ x, y, label: point.labels[i] === 0 ? 'background' : 'foreground' }));
   const segmentation = await model.segment(image, { points }, { multimask: point.multimask });
-  const expected = (await references.tensor(point.masks)).tensor;
+  const expected = await tensorAt(point.masks);
   const [count, height, width] = expected.dims;
   if (segmentation.masks.length !== count) fail(`segment returned ${segmentation.masks.length} masks, the reference has ${count}`);
   const maskIoU = segmentation.masks.map((mask, k) => {

@@ -20,6 +20,7 @@ const { values, positionals } = parseArgs({
     'mem-pattern': { type: 'string', default: 'on' },
     opt: { type: 'string', default: 'all' },
     load: { type: 'string', default: 'bytes' },
+    config: { type: 'string', multiple: true, default: [] },
   },
 });
 if (positionals.length !== 1) {
@@ -31,6 +32,15 @@ const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const threads = values.threads === undefined ? undefined : Number(values.threads);
 const onOff = (flag) => flag === 'on';
+/** onnxruntime session config entries (`--config session.disable_prepacking=1`), as ort's nested `extra` object. */
+const configEntries = {};
+for (const entry of values.config) {
+  const [key, value] = entry.split('=');
+  const path = key.split('.');
+  let target = configEntries;
+  for (const part of path.slice(0, -1)) target = target[part] ??= {};
+  target[path.at(-1)] = value;
+}
 const mib = (kib) => Math.round(kib / 1024);
 const peakMiB = () => mib(process.resourceUsage().maxRSS);
 
@@ -67,6 +77,8 @@ const started = performance.now();
 let loadMs;
 let times;
 let outputDims;
+/** Resident memory once the session exists and JavaScript garbage is collected (with --expose-gc). */
+let loadedMiB;
 const [kind, platform] = values.engine.split('-');
 if (kind === 'raw') {
   const ort = platform === 'node' ? (await import('onnxruntime-node')).default : await import('onnxruntime-web');
@@ -81,6 +93,7 @@ if (kind === 'raw') {
     enableCpuMemArena: onOff(values.arena),
     enableMemPattern: onOff(values['mem-pattern']),
     logSeverityLevel: 3,
+    extra: configEntries,
     ...(threads !== undefined && platform === 'node' ? { intraOpNumThreads: threads } : {}),
   };
   const session = await ort.InferenceSession.create(values.load === 'path' ? graphPath : readFileSync(graphPath), options);
@@ -90,6 +103,8 @@ if (kind === 'raw') {
   const input = inputTensor(meta?.shape ?? [1, 3, 1024, 1024]);
   const feeds = { [name]: new ort.Tensor(input.dtype, input.data, input.dims) };
   const rssAfterLoad = peakMiB();
+  globalThis.gc?.();
+  loadedMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
   times = await time(async () => {
     const out = await session.run(feeds);
     outputDims = Object.values(out)[0].dims;
@@ -98,7 +113,7 @@ if (kind === 'raw') {
   print(rssAfterLoad);
 } else {
   const backends = await import('@samclip/backend-ort/node');
-  const extra = { enableMemPattern: onOff(values['mem-pattern']) };
+  const extra = { enableMemPattern: onOff(values['mem-pattern']), extra: configEntries };
   const backend =
     platform === 'node'
       ? backends.createOrtNodeBackend({ cuda: false, enableCpuMemArena: onOff(values.arena), graphOptimizationLevel: values.opt })
@@ -108,6 +123,8 @@ if (kind === 'raw') {
   const meta = session.inputs[0];
   const input = inputTensor(meta.dims ?? [1, 3, 1024, 1024]);
   const rssAfterLoad = peakMiB();
+  globalThis.gc?.();
+  loadedMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
   times = await time(async () => {
     const out = await session.run({ [meta.name]: input });
     outputDims = Object.values(out)[0].dims;
@@ -121,6 +138,6 @@ function print(rssAfterLoad) {
   const median = sorted[Math.floor(sorted.length / 2)];
   const cpuSorted = [...cpuTimes].sort((a, b) => a - b);
   console.log(
-    JSON.stringify({ engine: values.engine, graph: graphPath, loadMs: Math.round(loadMs), medianMs: Math.round(median), medianCpuMs: Math.round(cpuSorted[Math.floor(cpuSorted.length / 2)]), timesMs: times.map(Math.round), peakAfterLoadMiB: rssAfterLoad, peakMiB: peakMiB(), outputDims }),
+    JSON.stringify({ engine: values.engine, graph: graphPath, loadMs: Math.round(loadMs), medianMs: Math.round(median), medianCpuMs: Math.round(cpuSorted[Math.floor(cpuSorted.length / 2)]), timesMs: times.map(Math.round), peakAfterLoadMiB: rssAfterLoad, loadedMiB, peakMiB: peakMiB(), outputDims }),
   );
 }

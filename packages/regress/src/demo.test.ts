@@ -37,6 +37,23 @@ async function waitReady(page: Page, backend?: string): Promise<void> {
   );
 }
 
+type Condition = 'mask' | 'no-mask' | 'legend';
+
+/** Waits for a state of the page, failing at once if the demo shows an error. */
+async function waitFor(page: Page, condition: Condition, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => {
+      const status = document.getElementById('status');
+      if (status?.dataset['state'] === 'error') throw new Error(`the demo failed: ${status.textContent}`);
+      if (wanted === 'legend') return (document.getElementById('legend')?.children.length ?? 0) > 0 && status?.dataset['state'] === 'ready';
+      const text = document.getElementById('t-mask')?.textContent;
+      return wanted === 'no-mask' ? text === '—' : Number(document.getElementById('canvas')?.dataset['maskPixels'] ?? '0') > 0 && text !== '—';
+    },
+    condition,
+    { timeout, polling: 250 },
+  );
+}
+
 async function maskPixels(page: Page): Promise<number> {
   return page.evaluate(() => Number(document.getElementById('canvas')?.dataset['maskPixels'] ?? '0'));
 }
@@ -68,7 +85,7 @@ describe.skipIf(!runnable)('web demo in headless Chromium', () => {
 
   beforeAll(async () => {
     outDir = await mkdtemp(path.join(os.tmpdir(), 'samclip-demo-'));
-    await build({ configFile: path.join(demoRoot, 'vite.config.ts'), root: demoRoot, logLevel: 'warn', build: { outDir, emptyOutDir: true }, ...(process.env['DEMO_SHIM'] ? { resolve: { alias: [{ find: /^@samclip\/core$/, replacement: '/tmp/demo-dev/shim.ts' }] } } : {}) });
+    await build({ configFile: path.join(demoRoot, 'vite.config.ts'), root: demoRoot, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     server = await serveStatic({ mounts: { '/': outDir } });
   });
 
@@ -87,14 +104,14 @@ describe.skipIf(!runnable)('web demo in headless Chromium', () => {
       await page.uncheck('#hover');
       const point = await atPixel(page, 48, 54);
       await page.mouse.click(point.x, point.y);
-      await page.waitForFunction(() => Number(document.getElementById('canvas')?.dataset['maskPixels'] ?? '0') > 0, undefined, { timeout: 60_000 });
+      await waitFor(page, 'mask');
       expect(await maskPixels(page)).toBeGreaterThan(0);
       expect(await canvasChecksum(page)).not.toBe(plain);
       await page.screenshot({ path: path.join(docsDir, 'demo-point.png') });
 
       // A box, dragged.
       await page.click('#clear');
-      await page.waitForFunction(() => document.getElementById('t-mask')?.textContent === '—');
+      await waitFor(page, 'no-mask');
       const from = await atPixel(page, 96, 36);
       const to = await atPixel(page, 144, 96);
       await page.mouse.move(from.x, from.y);
@@ -102,13 +119,13 @@ describe.skipIf(!runnable)('web demo in headless Chromium', () => {
       await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 3 });
       await page.mouse.move(to.x, to.y, { steps: 3 });
       await page.mouse.up();
-      await page.waitForFunction(() => Number(document.getElementById('canvas')?.dataset['maskPixels'] ?? '0') > 0, undefined, { timeout: 60_000 });
+      await waitFor(page, 'mask');
       await page.screenshot({ path: path.join(docsDir, 'demo-box.png') });
 
       // Hover: the decoder runs on pointer moves with no click.
       await page.click('#clear');
       await page.check('#hover');
-      await page.waitForFunction(() => document.getElementById('t-mask')?.textContent === '—');
+      await waitFor(page, 'no-mask');
       const hover = await atPixel(page, 120, 66);
       await page.mouse.move(hover.x, hover.y, { steps: 4 });
       await page.waitForFunction(() => document.getElementById('t-mask')?.textContent !== '—', undefined, { timeout: 60_000 });
@@ -118,7 +135,7 @@ describe.skipIf(!runnable)('web demo in headless Chromium', () => {
       await page.mouse.click(point.x, point.y);
       await page.selectOption('#backend', 'tfjs-wasm');
       await waitReady(page, 'tfjs-wasm');
-      await page.waitForFunction(() => Number(document.getElementById('canvas')?.dataset['maskPixels'] ?? '0') > 0, undefined, { timeout: 60_000 });
+      await waitFor(page, 'mask');
       expect(await page.textContent('#t-backend')).toContain('tfjs-wasm');
       await page.screenshot({ path: path.join(docsDir, 'demo-tfjs-wasm.png') });
 
@@ -126,8 +143,7 @@ describe.skipIf(!runnable)('web demo in headless Chromium', () => {
       await page.fill('#labels', 'red disc, green rectangle, blue sky');
       const beforeSemantic = await canvasChecksum(page);
       await page.click('#semantic');
-      await page.waitForFunction(() => (document.getElementById('legend')?.children.length ?? 0) > 0, undefined, { timeout: 120_000 });
-      await waitReady(page);
+      await waitFor(page, 'legend');
       expect(await canvasChecksum(page)).not.toBe(beforeSemantic);
       await page.screenshot({ path: path.join(docsDir, 'demo-semantic.png') });
     });

@@ -143,7 +143,7 @@ function compare(actual: Tensor, expected: Tensor, tolerance: Tolerance, isMask:
 }
 
 function fmt(value: number): string {
-  return Number.isFinite(value) ? value.toPrecision(3) : String(value);
+  return Number.isFinite(value) ? value.toExponential(2) : String(value);
 }
 
 function judge(where: string, comparison: Comparison, tolerance: Tolerance, failures: string[]): void {

@@ -51,7 +51,7 @@ describe.skipIf(!present)('the regression matrix', () => {
     );
     const wrong = evaluateVariant(refs, { ...run, graphs }, run, target);
     expect(wrong.status).toBe('fail');
-    expect(wrong.failures.join('\n')).toMatch(/backbone\/backbone_features vs PyTorch: max abs error 1\.00e-3 > 1\.00e-4/);
+    expect(wrong.failures.join('\n')).toMatch(/backbone\/backbone_features vs PyTorch: max abs error (9\.9\de-4|1\.00e-3) > 1\.00e-4/);
     expect(wrong.failures.join('\n')).toMatch(/backbone\/backbone_features vs baseline/);
 
     // Negated mask logits and text embeddings in reverse order: IoU and top-1 checks fail.

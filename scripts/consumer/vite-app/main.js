@@ -1,7 +1,7 @@
 // A Vite browser app that knows samclip only from npm: the bundle is served from public/tiny-random/.
 import { env } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { SamClip, loadBundle } from '@samclip/core';
+import { SamClip, decodeTensor, loadBundle } from '@samclip/core';
 import { registerOrtWebBackends } from '@samclip/backend-ort';
 import { registerTfjsBackends } from '@samclip/backend-tfjs';
 import { segmentAndClassify } from './check.mjs';
@@ -15,11 +15,17 @@ env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 async function main() {
   const backends = new URLSearchParams(location.search).getAll('backend');
-  const bundle = await loadBundle(new URL('tiny-random/', location.href).href);
+  const bundleUrl = new URL('tiny-random/', location.href);
+  const bundle = await loadBundle(bundleUrl.href);
+  const readFile = async (file) => {
+    const response = await fetch(new URL(file, bundleUrl));
+    if (!response.ok) throw new Error(`GET ${file}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  };
   const results = [];
   for (const backend of backends) {
     const model = await SamClip.load(bundle, { backend });
-    results.push(await segmentAndClassify(model));
+    results.push(await segmentAndClassify(model, { decodeTensor, readFile }));
     await model.dispose();
   }
   return results;

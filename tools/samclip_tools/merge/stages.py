@@ -6,8 +6,8 @@ SAM teacher    promptable masks from world instances: points (best of the 3 mult
 stage I        head probing: the SAM-initialised backbone frozen, the CLIP head trained by cosine
                distillation to the CLIP teacher's image embeddings (low resolution)
 stage II       multi-task distillation: L = L_CLIP + λ·L_SAM, L_SAM = focal + dice (20:1) between
-               student and frozen SAM teacher masks on the outputs SAM uses for the prompt kind
-               (+ IoU-prediction MSE), SAM data in every step,
+               student and frozen SAM teacher masks (the output SAM answers the prompt with),
+               + IoU-prediction MSE, SAM data in every step,
                backbone and SAM head at a fraction (0.1×) of the CLIP head's learning rate
 resolution     the CLIP head alone, cosine distillation at the SAM input resolution
 """
@@ -151,11 +151,18 @@ class MergeObjective(nn.Module):
         low_res, iou_pred = _prompt_decode(self.student, self.student.image_encoder(sam["pixels"])[sam["image_index"]], sam, self.image_size)
         with torch.no_grad():
             t_low, t_iou = _prompt_decode(self.sam_teacher, self.sam_teacher.image_encoder(sam["pixels"])[sam["image_index"]], sam, self.image_size)
-        # The outputs SAM answers this prompt kind with: the three multimask outputs for a single
-        # point, the single-mask output otherwise (the others were never trained on this kind).
-        outputs = slice(1, 4) if sam["kind"] == "point" else slice(0, 1)
-        student_masks, teacher_masks = low_res[:, outputs], (t_low[:, outputs] > 0).to(low_res.dtype)
-        loss_sam = mask_loss(student_masks, teacher_masks).mean() + F.mse_loss(iou_pred[:, outputs].float(), t_iou[:, outputs].float())
+        # Distil the mask SAM answers with: for a single point the teacher's best multimask output
+        # (by its predicted IoU; the other two were never trained towards anything), otherwise the
+        # single-mask output. The IoU head follows the teacher's on the outputs of this kind.
+        rows = torch.arange(low_res.shape[0], device=low_res.device)
+        if sam["kind"] == "point":
+            chosen = 1 + t_iou[:, 1:].argmax(dim=1)
+            iou_outputs = slice(1, 4)
+        else:
+            chosen = torch.zeros_like(rows)
+            iou_outputs = slice(0, 1)
+        target = (t_low[rows, chosen] > 0).to(low_res.dtype)
+        loss_sam = mask_loss(low_res[rows, chosen], target).mean() + F.mse_loss(iou_pred[:, iou_outputs].float(), t_iou[:, iou_outputs].float())
         return loss_clip + self.lam * loss_sam, {"clip": loss_clip, "sam": loss_sam}
 
 

@@ -8,6 +8,7 @@ import { SamClipError, loadBundle } from '@samclip/core';
 import type { Backend } from '@samclip/core';
 import { createOrtWasmBackend, createOrtWebGpuBackend } from '@samclip/backend-ort';
 import type { OrtWebModule } from '@samclip/backend-ort';
+import type * as TfjsWasm from '@tensorflow/tfjs-backend-wasm';
 import { TfjsBackend } from '@samclip/backend-tfjs';
 import { runBundle } from '../run-bundle.js';
 import type { RunOptions } from '../run-bundle.js';
@@ -75,7 +76,7 @@ export interface PageEnvironment {
   tfjsWasmThreads?: number;
 }
 
-let tfjsWasm: typeof import('@tensorflow/tfjs-backend-wasm') | undefined;
+let tfjsWasm: typeof TfjsWasm | undefined;
 
 const api: RegressPageApi = {
   async run({ backend: name, bundleUrl, options }) {
