@@ -55,11 +55,9 @@ for (const entry of ENTRIES) {
 
 if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
 else {
-  const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
-  console.log('browser entry, minified (engines external)      with deps: bytes / gzip      own code: bytes / gzip');
-  for (const r of rows) {
-    console.log(`${r.entry.padEnd(48)} ${kb(r.bytes).padStart(10)} / ${kb(r.gzip).padStart(9)}   ${kb(r.ownBytes).padStart(10)} / ${kb(r.ownGzip).padStart(9)}`);
-  }
+  const n = (bytes) => bytes.toLocaleString('en-US').padStart(9);
+  console.log('browser entry, minified, engines external   with deps: bytes / gzip bytes   own code: bytes / gzip bytes');
+  for (const r of rows) console.log(`${r.entry.padEnd(42)} ${n(r.bytes)} / ${n(r.gzip)}         ${n(r.ownBytes)} / ${n(r.ownGzip)}`);
 }
 if (problems.length > 0) {
   console.error(problems.join('\n'));

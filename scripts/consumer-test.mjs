@@ -13,7 +13,7 @@
  * Options: --keep (leave the temporary directory), --skip-build, --only=node-esm,node-cjs,vite.
  * Env: SAMCLIP_CHROMIUM (default /usr/bin/chromium); under CI=true a missing Chromium fails.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,10 +66,12 @@ async function createApp(dir, { type, samclip, registryDeps, tarballs }) {
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: `samclip-consumer-${path.basename(dir)}`, private: true, type, dependencies, overrides }, null, 2)}\n`);
   cpSync(path.join(CONSUMER, 'check.mjs'), path.join(dir, 'check.mjs'));
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, env: installEnv });
-  for (const name of samclip) {
-    const installed = JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8'));
-    if (installed.version === undefined || existsSync(path.join(dir, 'node_modules', name, 'src', 'index.test.ts'))) {
-      throw new Error(`${name} in ${dir} is not the packed tarball`);
+  // Installed from the tarballs, every @samclip/* package is a plain copy inside the app (a file:
+  // directory dependency would be a symlink back into the repository).
+  for (const name of Object.keys(tarballs)) {
+    const installed = path.join(dir, 'node_modules', name);
+    if (existsSync(installed) && (lstatSync(installed).isSymbolicLink() || !realpathSync(installed).startsWith(dir + path.sep))) {
+      throw new Error(`${name} in ${dir} is not installed from its tarball`);
     }
   }
 }

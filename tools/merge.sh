@@ -9,6 +9,7 @@ export PYTHONPATH="$tools_dir${PYTHONPATH:+:$PYTHONPATH}"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 if [ "${MERGE_NPROC:-1}" -gt 1 ]; then
-  exec "$PY" -m torch.distributed.run --standalone --nproc_per_node "$MERGE_NPROC" -m samclip_tools.merge run "$@"
+  # --redirects/--tee 2: Debian's torch 1.13 under Python 3.11 cannot parse their default "0".
+  exec "$PY" -m torch.distributed.run --standalone --nproc_per_node "$MERGE_NPROC" --redirects 2 --tee 2 -m samclip_tools.merge run "$@"
 fi
 exec "$PY" -m samclip_tools.merge run "$@"

@@ -72,16 +72,16 @@ export interface SamPromptOptions {
 
 /** The prompt inputs of the `prompt_decoder` graph, ready to wrap in tensors. */
 export interface SamDecoderInputs {
-  /** [1, N, 2] x,y in the resized (model) frame. */
+  /** Shape [1, N, 2]; x,y in the resized (model) frame. */
   pointCoords: Float32Array;
-  /** [1, N]: 1 fg, 0 bg, 2/3 box corners, −1 padding. */
+  /** Shape [1, N]; labels 1 fg, 0 bg, 2/3 box corners, −1 padding. */
   pointLabels: Float32Array;
   numPoints: number;
-  /** [1, 1, M, M] */
+  /** Shape [1, 1, M, M]. */
   maskInput: Float32Array;
-  /** [1]: 1 when maskInput holds a mask prompt. */
+  /** Shape [1]; 1 when maskInput holds a mask prompt. */
   hasMaskInput: Float32Array;
-  /** [2]: original height, width. */
+  /** Shape [2]; original height, width. */
   origImSize: Float32Array;
 }
 

@@ -1,4 +1,5 @@
 // A CommonJS app: samclip is ESM-only and loads through require(esm) (Node ≥ 20.19 / ≥ 22.12).
+/* eslint-disable @typescript-eslint/no-require-imports -- the point of this app is require() of the packages */
 const { readFile } = require('node:fs/promises');
 const path = require('node:path');
 const { decodeTensor } = require('@samclip/core');

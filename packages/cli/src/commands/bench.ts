@@ -4,16 +4,16 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { SamClipError } from '@samclip/core';
 import type { RgbImage, SamClip } from '@samclip/core';
-import { readImageFile } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../format.js';
-import { addModelOptions, defaultModelLocation, openModel, parseLabels, parseWholeNumber, readBundleTestImage, round } from './task-support.js';
+import { addModelOptions, defaultModelLocation, openModel, parseLabels, parseWholeNumber, readBundleTestImage, readInputImage, round } from './task-support.js';
 
 interface BenchCommandOptions {
   model: string[];
   baseline?: string;
   backend: string;
   variant?: string;
+  maxPixels?: string;
   runs: string;
   warmup: string;
   prompts: string;
@@ -122,7 +122,7 @@ async function benchBundle(context: CliContext, location: string, options: Bench
   const loadStart = performance.now();
   let model: SamClip | undefined;
   try {
-    model = await openModel(context, { model: location, backend: options.backend, ...(options.variant !== undefined ? { variant: options.variant } : {}) });
+    model = await openModel(context, { ...options, model: location });
     const loadMs = performance.now() - loadStart;
     const samples: Array<Record<StageKey, number>> = [];
     let coldMs = 0;
@@ -186,7 +186,7 @@ export function registerBenchCommand(program: Command, context: CliContext): voi
     let image: RgbImage | undefined;
     let imageSource = options.image;
     if (options.image !== undefined) {
-      image = await readImageFile(options.image);
+      image = await readInputImage(options.image, options);
     } else {
       // The first model's stored test image, else the default model's.
       for (const location of [models[0]!, defaultModelLocation()]) {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { readImageFile } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
-import { addModelOptions, openModel, parseLabels, parseWholeNumber, round } from './task-support.js';
+import { addModelOptions, openModel, parseLabels, parseWholeNumber, readInputImage, round } from './task-support.js';
 import type { ModelOptions } from './task-support.js';
 
 interface ClassifyCommandOptions extends ModelOptions {
@@ -23,7 +22,7 @@ export function registerClassifyCommand(program: Command, context: CliContext): 
   addModelOptions(command).action(async (imagePath: string, options: ClassifyCommandOptions) => {
     const labels = parseLabels(options.labels);
     const topK = options.topK === undefined ? labels.length : parseWholeNumber(options.topK, '--top-k');
-    const image = await readImageFile(imagePath);
+    const image = await readInputImage(imagePath, options);
     const model = await openModel(context, options);
     try {
       const result = await model.classify(image, labels, { topK, ...(options.templates !== undefined ? { templates: options.templates } : {}) });

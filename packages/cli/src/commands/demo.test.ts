@@ -51,7 +51,7 @@ describe('samclip demo', () => {
     expect(stderr.text).toBe('');
     expect(code).toBe(0);
     const summary = checkWrittenFiles(stdout.text, out);
-    expect(summary.model.name).toBe(path.basename(defaultModelLocation()));
+    expect(summary.model.name).toBe((JSON.parse(readFileSync(path.join(defaultModelLocation(), 'samclip.json'), 'utf8')) as { name: string }).name);
     expect(stdout.text).toContain(`on ${summary.backend}`);
     // One encoder pass serves segment, classify, semantic segmentation and segment-everything.
     expect(summary.graphRuns['backbone'] ?? summary.graphRuns['sam_encoder']).toBe(1);

@@ -5,10 +5,10 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { SamClipError, colorizeLabelMap, overlayMasks } from '@samclip/core';
 import type { RgbImage, SamClip } from '@samclip/core';
-import { encodePng, readImageFile } from '@samclip/core/node';
+import { encodePng } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
 import { everythingRecord } from './everything.js';
-import { addModelOptions, defaultModelLocation, openModel, readBundleTestImage, round, writeOutputs } from './task-support.js';
+import { addModelOptions, defaultModelLocation, openModel, readBundleTestImage, readInputImage, round, writeOutputs } from './task-support.js';
 import type { CliBox, CliPoint, ModelOptions } from './task-support.js';
 
 interface DemoCommandOptions extends ModelOptions {
@@ -140,7 +140,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
   addModelOptions(command).action(async (options: DemoCommandOptions) => {
     const location = options.model ?? defaultModelLocation();
     const bundleDir = existsSync(location) ? (statSync(location).isDirectory() ? location : path.dirname(location)) : undefined;
-    const image = options.image !== undefined ? await readImageFile(options.image) : bundleDir ? await readBundleTestImage(bundleDir) : undefined;
+    const image = options.image !== undefined ? await readInputImage(options.image, options) : bundleDir ? await readBundleTestImage(bundleDir) : undefined;
     if (!image) throw new SamClipError('NOT_FOUND', `Bundle ${location} stores no test image (references/tasks.json); pass --image FILE.`, { model: location });
     const prompts = demoPrompts(options.image === undefined ? await readStoredTasks(bundleDir) : {}, image);
 

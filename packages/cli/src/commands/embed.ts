@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { SamClipError } from '@samclip/core';
-import { readImageFile } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
-import { addModelOptions, collect, openModel, round } from './task-support.js';
+import { addModelOptions, collect, openModel, readInputImage, round } from './task-support.js';
 import type { ModelOptions } from './task-support.js';
 
 interface EmbedCommandOptions extends ModelOptions {
@@ -29,7 +28,7 @@ export function registerEmbedCommand(program: Command, context: CliContext): voi
     }
     const blank = options.text.findIndex((t) => t.trim() === '');
     if (blank >= 0) throw new SamClipError('INVALID_ARGUMENT', `--text ${blank + 1} is empty; give the text to embed.`);
-    const image = imagePath === undefined ? undefined : await readImageFile(imagePath);
+    const image = imagePath === undefined ? undefined : await readInputImage(imagePath, options);
     const model = await openModel(context, options);
     let embeddings: Embedding[];
     try {

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { isSamClipError } from '@samclip/core';
 import type { EverythingMask } from '@samclip/core';
-import { readImageFile } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
-import { addModelOptions, openModel, parseFiniteNumber, parseLabels, parseWholeNumber, round, writeOutputs } from './task-support.js';
+import { addModelOptions, openModel, parseFiniteNumber, parseLabels, parseWholeNumber, readInputImage, round, writeOutputs } from './task-support.js';
 import type { ModelOptions } from './task-support.js';
 
 interface EverythingCommandOptions extends ModelOptions {
@@ -57,7 +56,7 @@ export function registerEverythingCommand(program: Command, context: CliContext)
       boxNmsThreshold: parseFiniteNumber(options.boxNmsThresh, '--box-nms-thresh'),
       minMaskArea: parseWholeNumber(options.minMaskArea, '--min-mask-area', 0),
     };
-    const image = await readImageFile(imagePath);
+    const image = await readInputImage(imagePath, options);
     const model = await openModel(context, options);
     const stderr = context.io.stderr as { write(text: string): unknown; isTTY?: boolean };
     const bar = stderr.isTTY ? new SingleBar({ format: 'segment-everything {bar} {value}/{total} points  {eta_formatted} left  (Ctrl-C cancels)', hideCursor: true, stream: stderr as NodeJS.WriteStream }) : undefined;

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SamClipError, createTensor, decodeTensor, encodeTensor, maskStats } from '@samclip/core';
 import type { FloatMap } from '@samclip/core';
-import { encodeMaskPng, readImageFile } from '@samclip/core/node';
+import { encodeMaskPng } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
-import { addModelOptions, collect, numberedPath, openModel, parseBox, parsePoint, round, writeOutputs } from './task-support.js';
+import { addModelOptions, collect, numberedPath, openModel, parseBox, parsePoint, readInputImage, round, writeOutputs } from './task-support.js';
 import type { CliBox, CliPoint, ModelOptions } from './task-support.js';
 
 interface SegmentCommandOptions extends ModelOptions {
@@ -58,7 +58,7 @@ export function registerSegmentCommand(program: Command, context: CliContext): v
     if (boxes.length > 1) throw new SamClipError('INVALID_ARGUMENT', `got ${boxes.length} --box options; SAM's decoder takes one box per prompt, so run segment once per box.`);
     if (points.length === 0 && boxes.length === 0) throw new SamClipError('INVALID_ARGUMENT', 'segment needs a prompt: give --point x,y and/or --box x0,y0,x1,y1.');
     const mask = options.maskInput === undefined ? undefined : await readMaskInput(options.maskInput);
-    const image = await readImageFile(imagePath);
+    const image = await readInputImage(imagePath, options);
     const model = await openModel(context, options);
     try {
       // As SamPredictor advises: a lone point is ambiguous, so ask for the three multimask outputs

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { colorizeLabelMap, paletteColor } from '@samclip/core';
-import { encodePng, readImageFile } from '@samclip/core/node';
+import { encodePng } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
-import { addModelOptions, openModel, parseLabels, round, writeOutputs } from './task-support.js';
+import { addModelOptions, openModel, parseLabels, readInputImage, round, writeOutputs } from './task-support.js';
 import type { ModelOptions } from './task-support.js';
 
 interface SemanticCommandOptions extends ModelOptions {
@@ -31,7 +31,7 @@ export function registerSemanticCommand(program: Command, context: CliContext): 
     .option('--json', 'print the classes as JSON');
   addModelOptions(command).action(async (imagePath: string, options: SemanticCommandOptions) => {
     const labels = parseLabels(options.labels);
-    const image = await readImageFile(imagePath);
+    const image = await readInputImage(imagePath, options);
     const model = await openModel(context, options);
     try {
       const result = await model.segmentSemantic(image, labels, {

@@ -9,9 +9,9 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { SamClipError, decodeTensor } from '@samclip/core';
+import { DEFAULT_MAX_PIXELS, SamClipError, decodeTensor } from '@samclip/core';
 import type { RgbImage, SamClip } from '@samclip/core';
-import { loadSamClip, writeFileAtomic } from '@samclip/core/node';
+import { loadSamClip, readImageFile, writeFileAtomic } from '@samclip/core/node';
 import type { CliContext } from '../context.js';
 
 /** fixtures/ of the repository the CLI lives in (src/commands and dist/commands sit at the same depth). */
@@ -37,6 +37,7 @@ export interface ModelOptions {
   model?: string;
   backend: string;
   variant?: string;
+  maxPixels?: string;
 }
 
 /** Adds --model (repeatable with `repeatableModel`, collecting a list), --backend and --variant. */
@@ -46,7 +47,17 @@ export function addModelOptions(command: Command, repeatableModel = false): Comm
   else command.option('--model <bundle>', `bundle directory, samclip.json or URL (default: ${defaultModel})`);
   return command
     .option('--backend <name>', 'backend name, a comma-separated preference list, or auto', 'auto')
-    .option('--variant <name>', 'variant for every graph (fp32, int8, …) or GRAPH=VARIANT pairs separated by commas');
+    .option('--variant <name>', 'variant for every graph (fp32, int8, …) or GRAPH=VARIANT pairs separated by commas')
+    .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_MAX_PIXELS})`);
+}
+
+function imageLimits(options: Pick<ModelOptions, 'maxPixels'>): { maxPixels?: number } {
+  return options.maxPixels === undefined ? {} : { maxPixels: parseWholeNumber(options.maxPixels, '--max-pixels') };
+}
+
+/** Decodes an image file within the --max-pixels limit (errors name the file and the problem). */
+export function readInputImage(file: string, options: Pick<ModelOptions, 'maxPixels'>): Promise<RgbImage> {
+  return readImageFile(file, imageLimits(options));
 }
 
 function parseVariant(text: string): string | Record<string, string> {
@@ -70,6 +81,7 @@ export async function openModel(context: CliContext, options: ModelOptions): Pro
   return loadSamClip(options.model ?? defaultModelLocation(), {
     backend,
     registry: context.registry,
+    ...imageLimits(options),
     ...(variant !== undefined ? { variant } : {}),
   });
 }

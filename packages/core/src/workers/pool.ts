@@ -1,0 +1,228 @@
+/**
+ * A pool of workers for long runs (folders of images, segment-everything): tasks queue up and go
+ * to the first idle worker; `map` reports progress and cancels through an AbortSignal. A cancelled
+ * worker that does not stop within `cancelGraceMs` (an engine inside a long native run cannot
+ * look at its signal) is terminated and replaced, so cancellation always answers promptly.
+ */
+import { SamClipError } from '../errors.js';
+import type { MessageEndpoint } from './protocol.js';
+import { cancelledError } from './protocol.js';
+import type { CallOptions } from './rpc.js';
+import { WorkerClient } from './rpc.js';
+
+export interface WorkerPoolOptions {
+  /** Workers at most (created on demand). */
+  size: number;
+  /** Starts one worker. */
+  create: () => MessageEndpoint;
+  /** How long a cancelled worker may take to stop before it is terminated (default 250 ms). */
+  cancelGraceMs?: number;
+}
+
+export interface PoolProgress {
+  /** Items finished so far. */
+  done: number;
+  total: number;
+  /** Items being worked on now. */
+  running: number;
+  /** The item this report is about, and what its worker reported (absent when an item finished). */
+  index: number;
+  detail?: unknown;
+}
+
+export interface MapOptions<T> {
+  signal?: AbortSignal;
+  onProgress?: (progress: PoolProgress) => void;
+  /** The arguments sent for an item (default: the item itself). */
+  argsOf?: (item: T, index: number) => unknown;
+  /** Transfer each item's buffers to its worker (`'auto'`) instead of copying them. */
+  transfer?: 'auto';
+}
+
+interface QueuedTask {
+  method: string;
+  args: unknown;
+  options: CallOptions;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  detach(): void;
+  /** Called when a worker takes the task. */
+  onStart?(): void;
+}
+
+const DEFAULT_CANCEL_GRACE_MS = 250;
+
+export class WorkerPool {
+  readonly size: number;
+  readonly #create: () => MessageEndpoint;
+  readonly #graceMs: number;
+  readonly #idle: WorkerClient[] = [];
+  readonly #all = new Set<WorkerClient>();
+  readonly #queue: QueuedTask[] = [];
+  #disposed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new SamClipError('INVALID_ARGUMENT', `A worker pool needs a size of at least 1, got ${options.size}.`, { size: options.size });
+    }
+    this.size = options.size;
+    this.#create = options.create;
+    this.#graceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+  }
+
+  /** Workers started and alive. */
+  get workers(): number {
+    return this.#all.size;
+  }
+
+  /** Runs one call on the next idle worker. */
+  run<R = unknown>(method: string, args?: unknown, options: CallOptions = {}): Promise<R> {
+    return this.#enqueue<R>(method, args, options);
+  }
+
+  #enqueue<R>(method: string, args: unknown, options: CallOptions, onStart?: () => void): Promise<R> {
+    if (this.#disposed) return Promise.reject(new SamClipError('DISPOSED', 'This worker pool was disposed; create a new one.', { method }));
+    if (options.signal?.aborted) return Promise.reject(cancelledError(`The call to "${method}"`));
+    return new Promise<R>((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.#queue.indexOf(task);
+        if (at >= 0) {
+          this.#queue.splice(at, 1);
+          reject(cancelledError(`The queued call to "${method}"`));
+        }
+      };
+      const task: QueuedTask = {
+        method,
+        args,
+        options,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        detach: () => options.signal?.removeEventListener('abort', onAbort),
+        ...(onStart ? { onStart } : {}),
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(task);
+      this.#dispatch();
+    });
+  }
+
+  /**
+   * Runs `method` once per item on the pool and returns the results in item order. The first
+   * failure cancels the rest; aborting `signal` rejects with SamClipError('CANCELLED').
+   */
+  async map<T, R = unknown>(method: string, items: readonly T[], options: MapOptions<T> = {}): Promise<R[]> {
+    const controller = new AbortController();
+    const forward = () => controller.abort();
+    if (options.signal?.aborted) throw cancelledError(`"${method}" over ${items.length} items`);
+    options.signal?.addEventListener('abort', forward, { once: true });
+    let done = 0;
+    let running = 0;
+    const report = (index: number, detail?: unknown) => options.onProgress?.({ done, total: items.length, running, index, ...(detail === undefined ? {} : { detail }) });
+    try {
+      return await Promise.all(
+        items.map(async (item, index) => {
+          const args = options.argsOf ? options.argsOf(item, index) : item;
+          let started = false;
+          try {
+            const result = await this.#enqueue<R>(
+              method,
+              args,
+              { signal: controller.signal, onProgress: (detail) => report(index, detail), ...(options.transfer ? { transfer: options.transfer } : {}) },
+              () => {
+                started = true;
+                running++;
+              },
+            );
+            running--;
+            done++;
+            report(index);
+            return result;
+          } catch (error) {
+            if (started) running--;
+            controller.abort();
+            throw error;
+          }
+        }),
+      );
+    } catch (error) {
+      if (options.signal?.aborted) throw cancelledError(`"${method}" over ${items.length} items`);
+      throw error;
+    } finally {
+      options.signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  /** Terminates every worker; queued and running calls fail with CANCELLED. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const task of this.#queue.splice(0)) {
+      task.detach();
+      task.reject(cancelledError(`The queued call to "${task.method}"`));
+    }
+    const workers = [...this.#all];
+    this.#all.clear();
+    this.#idle.length = 0;
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0 && !this.#disposed) {
+      const worker = this.#idle.pop() ?? (this.#all.size < this.size ? this.#start() : undefined);
+      if (!worker) return;
+      const task = this.#queue.shift()!;
+      task.detach();
+      task.onStart?.();
+      void this.#execute(worker, task);
+    }
+  }
+
+  #start(): WorkerClient {
+    const worker = new WorkerClient(this.#create());
+    this.#all.add(worker);
+    return worker;
+  }
+
+  async #execute(worker: WorkerClient, task: QueuedTask): Promise<void> {
+    try {
+      task.resolve(await worker.call(task.method, task.args, task.options));
+    } catch (error) {
+      task.reject(error);
+      if (task.options.signal?.aborted) await this.#reclaim(worker);
+      else this.#release(worker);
+      return;
+    }
+    this.#release(worker);
+  }
+
+  /** After a cancelled call: keep the worker if it stops in time, else terminate it. */
+  async #reclaim(worker: WorkerClient): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = await Promise.race([
+      worker.whenIdle().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (stopped) {
+      this.#release(worker);
+      return;
+    }
+    this.#all.delete(worker);
+    await worker.terminate();
+    this.#dispatch();
+  }
+
+  #release(worker: WorkerClient): void {
+    if (worker.closed) {
+      // A worker that died is replaced by the next dispatch.
+      this.#all.delete(worker);
+      this.#dispatch();
+      return;
+    }
+    if (this.#disposed || !this.#all.has(worker)) return;
+    this.#idle.push(worker);
+    this.#dispatch();
+  }
+}
