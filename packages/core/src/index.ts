@@ -5,3 +5,4 @@ export * from './schema/index.js';
 export * from './bundle/index.js';
 export * from './image/index.js';
 export * from './tasks/index.js';
+export * from './workers/index.js';

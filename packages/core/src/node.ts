@@ -33,3 +33,5 @@ export {
 } from './image/node.js';
 export type { DecodeOptions, ImageFormat } from './image/node.js';
 export { loadSamClip, type LoadSamClipOptions } from './tasks/node.js';
+export { nodeWorkerEndpoint, exposeNodeWorker, workerThreads, createNodeWorkerPool, defaultPoolSize } from './workers/node.js';
+export type { NodeWorkerPoolOptions } from './workers/node.js';

@@ -84,5 +84,11 @@ describe.skipIf(!present)('the regression matrix', () => {
     expect(new Set(result.cells.map((cell) => cell.target))).toEqual(new Set(targets.map((t) => t.id)));
     expect(result.cells.find((cell) => cell.target === 'ort-node' && cell.variant === 'fp32')?.summary.maxAbs).toBeLessThanOrEqual(1e-4);
     expect(markdown).toContain('**Result: PASS**');
+    // The page is cross-origin isolated, so onnxruntime-web runs wasm threads (files from the page's origin).
+    const browser = result.browsers.find((entry) => entry.target === 'ort-wasm@browser');
+    if (browser) {
+      expect(browser.environment['crossOriginIsolated']).toBe(true);
+      if (Number(browser.environment['hardwareConcurrency']) >= 2) expect(Number(browser.environment['ortThreads'])).toBeGreaterThanOrEqual(2);
+    }
   });
 });

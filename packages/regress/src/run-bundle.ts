@@ -1,7 +1,8 @@
 /**
  * Runs one bundle on one backend and collects raw outputs: every graph on its stored reference
  * inputs (timed), then the task chains from references/tasks.json on the backend's own outputs
- * (pixels → backbone → neck → decoder per prompt; backbone → CLIP head and text encoder). Browser-safe:
+ * (pixels → backbone → neck, or SAM's encoder → decoder per prompt; backbone → CLIP head, or CLIP's
+ * image encoder, and the text encoder). Browser-safe:
  * the same code runs in Node and inside the Chromium page; comparing happens in evaluate.ts.
  */
 import { SamClipError, createTensor } from '@samclip/core';
@@ -60,8 +61,10 @@ export interface RunOptions {
 /** The part of references/tasks.json the matrix uses. */
 export interface TaskReferences {
   image?: { file: string; height?: number; width?: number };
-  samPixelValues?: string;
-  imageEmbeddings?: string;
+  /** SAM-side encoder input (backbone or sam_encoder), and the embeddings PyTorch computed from it. */
+  samInput?: { pixelValues: string; imageEmbeddings?: string };
+  /** CLIP image encoder input (bundles with clip_image_encoder). */
+  clipInput?: { pixelValues: string };
   segment?: Array<{
     name: string;
     multimask: boolean;
@@ -168,8 +171,8 @@ async function runTasks(bundle: Bundle, sessions: Sessions, variant: string, tas
   const roles = new Set(bundle.graphNames().map((graph) => bundle.graph(graph).role));
   let features: Tensor | undefined;
   let embeddings: Tensor | undefined;
-  if (tasks.samPixelValues !== undefined) {
-    const pixels = (await references.tensor(tasks.samPixelValues)).tensor;
+  if (tasks.samInput !== undefined) {
+    const pixels = (await references.tensor(tasks.samInput.pixelValues)).tensor;
     if (roles.has('backbone')) {
       const backbone = bundle.graphForRole('backbone');
       features = single(await run(backbone, { pixel_values: pixels }), 'backbone_features', backbone);
@@ -208,6 +211,10 @@ async function runTasks(bundle: Bundle, sessions: Sessions, variant: string, tas
   if (features && roles.has('clip_head')) {
     const head = bundle.graphForRole('clip_head');
     result.imageEmbeds = single(await run(head, { backbone_features: features }), 'image_embeds', head);
+  } else if (tasks.clipInput !== undefined && roles.has('clip_image_encoder')) {
+    const encoder = bundle.graphForRole('clip_image_encoder');
+    const pixels = (await references.tensor(tasks.clipInput.pixelValues)).tensor;
+    result.imageEmbeds = single(await run(encoder, { pixel_values: pixels }), 'image_embeds', encoder);
   }
   if (tasks.classify && roles.has('text_encoder')) {
     const encoder = bundle.graphForRole('text_encoder');

@@ -27,6 +27,12 @@ def parse_args(argv):
     p.add_argument("--name", help="bundle name (default: from config or checkpoint)")
     p.add_argument("--vocab", help="CLIP BPE merges file (default: ../shared/data/clip/bpe_simple_vocab_16e6.txt.gz)")
     p.add_argument("--single-mask", action="store_true", help="prompt decoder returns the best mask only (K=1), like Meta's --return-single-mask")
+    p.add_argument(
+        "--reference-dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="precision of the PyTorch reference outputs (stored as float32 either way); float64 makes them independent of the CPU, float32 is faster",
+    )
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args(argv)
     if args.random == bool(args.checkpoints):
@@ -54,7 +60,15 @@ def main(argv=None) -> int:
         name = args.name or os.path.splitext(os.path.basename(args.checkpoints[0]))[0]
         created = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     export_bundle(
-        models, args.out, name=name, source=source, seed=args.seed, vocab_path=args.vocab, created=created, return_single_mask=args.single_mask
+        models,
+        args.out,
+        name=name,
+        source=source,
+        seed=args.seed,
+        vocab_path=args.vocab,
+        created=created,
+        return_single_mask=args.single_mask,
+        reference_dtype=getattr(torch, args.reference_dtype),
     )
     print(f"wrote {args.kind} bundle {name!r} to {args.out} in {time.time() - start:.1f}s")
     return 0

@@ -105,18 +105,22 @@ def export_bundle(
     vocab_path: Optional[str] = None,
     created: Optional[str] = None,
     return_single_mask: bool = False,
+    reference_dtype: torch.dtype = torch.float64,
     log=print,
 ) -> Dict[str, Any]:
     kind, cfg = models.kind, models.config
     _prepare_out_dir(out_dir)
     roles = KIND_ROLES[kind]
     specs = role_specs(models, return_single_mask)
-    # References are computed in float64 and stored as float32: the exact float32 bits of a float32
-    # forward pass depend on the CPU's kernels, a float64 result rounded to float32 (practically)
-    # does not, so seeded bundles reproduce byte for byte across machines.
-    reference_models = copy.deepcopy(models)
-    for module in reference_models.modules():
-        module.double()
+    # References are computed in float64 (by default) and stored as float32: the last bits of a
+    # float32 forward pass depend on the CPU's kernels, a float64 result rounded to float32
+    # (practically) does not, so seeded bundles reproduce byte for byte across machines.
+    if reference_dtype == torch.float32:
+        reference_models = models
+    else:
+        reference_models = copy.deepcopy(models)
+        for module in reference_models.modules():
+            module.to(reference_dtype)
     reference_specs = role_specs(reference_models, return_single_mask)
     has_sam = kind != "clip"
     has_clip = kind != "sam"
@@ -144,7 +148,7 @@ def export_bundle(
     outputs: Dict[str, List[np.ndarray]] = {}
 
     def run(role: str, inputs: List[np.ndarray]) -> List[np.ndarray]:
-        tensors = [torch.from_numpy(x).double() if x.dtype == np.float32 else torch.from_numpy(x) for x in inputs]
+        tensors = [torch.from_numpy(x).to(reference_dtype) if x.dtype == np.float32 else torch.from_numpy(x) for x in inputs]
         result = reference_specs[role].module(*tensors)
         result = list(result) if isinstance(result, (tuple, list)) else [result]
         feeds[role] = inputs
@@ -276,6 +280,7 @@ def export_bundle(
         "source": source,
         "exporter": {"name": "samclip-tools", "version": __version__, "torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
         "parameters": parameters,
+        "referenceDtype": str(reference_dtype).replace("torch.", ""),
         "architecture": cfg.to_dict(),
     }
     if has_clip:

@@ -9,7 +9,7 @@ import { formatBytes } from '../format.js';
 import { addModelOptions, defaultModelLocation, openModel, parseLabels, parseWholeNumber, readBundleTestImage, readInputImage, round } from './task-support.js';
 
 interface BenchCommandOptions {
-  model: string[];
+  model?: string[];
   baseline?: string;
   backend: string;
   variant?: string;
@@ -181,7 +181,7 @@ export function registerBenchCommand(program: Command, context: CliContext): voi
       prompts: parseWholeNumber(options.prompts, '--prompts'),
       labels: parseLabels(options.labels),
     };
-    const models = [...options.model, ...(options.baseline !== undefined ? [options.baseline] : [])];
+    const models = [...(options.model ?? []), ...(options.baseline !== undefined ? [options.baseline] : [])];
     if (models.length === 0) models.push(defaultModelLocation());
     let image: RgbImage | undefined;
     let imageSource = options.image;

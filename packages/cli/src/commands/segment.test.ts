@@ -114,6 +114,11 @@ describe('samclip segment', () => {
       await expectFailure(['segment', bad, ...MODEL, '--point', '10,10', '--out', out], out, /50000×50000 .*over the limit/);
     });
 
+    it('an image over --max-pixels', async () => {
+      const out = path.join(dir, 'limit-out.png');
+      await expectFailure(['segment', imagePath, ...MODEL, '--max-pixels', '10000', '--point', '10,10', '--out', out], out, /image\.png is 160×120 .*over the limit/);
+    });
+
     it('NaN coordinates', async () => {
       const out = path.join(dir, 'nan-out.png');
       await expectFailure(['segment', imagePath, ...MODEL, '--point', 'NaN,10', '--out', out], out, /--point "NaN,10": x is "NaN", not a finite number/);

@@ -8,8 +8,8 @@ import { addModelOptions, collect, numberedPath, openModel, parseBox, parsePoint
 import type { CliBox, CliPoint, ModelOptions } from './task-support.js';
 
 interface SegmentCommandOptions extends ModelOptions {
-  point: string[];
-  box: string[];
+  point?: string[];
+  box?: string[];
   maskInput?: string;
   multimask?: boolean;
   out: string;
@@ -45,16 +45,16 @@ export function registerSegmentCommand(program: Command, context: CliContext): v
     .command('segment')
     .description('segment an image from point and box prompts (and a previous mask\'s logits); writes the best mask as a PNG, or every mask with --multimask')
     .argument('<image>', 'JPEG, PNG or WebP file')
-    .option('--point <x,y[,label]>', 'a click in image pixels; label 1/fg (default) or 0/bg; repeatable', collect, [])
-    .option('--box <x0,y0,x1,y1>', 'a box in image pixels, top-left corner first', collect, [])
+    .option('--point <x,y[,label]>', 'a click in image pixels; label 1/fg (default) or 0/bg; repeatable', collect)
+    .option('--box <x0,y0,x1,y1>', 'a box in image pixels, top-left corner first', collect)
     .option('--mask-input <file>', 'low-res logits of an earlier run (written with --logits-out) to refine')
     .option('--multimask', 'write all three multimask outputs as OUT-0.png, OUT-1.png, OUT-2.png (default: one point gives the best of the three, other prompts the single-mask output)')
     .requiredOption('--out <mask.png>', 'where to write the mask PNG (8-bit, 255 = foreground)')
     .option('--logits-out <file.pb>', 'also write the best mask\'s low-res logits (TensorProto) for a later --mask-input')
     .option('--json', 'print the result as JSON');
   addModelOptions(command).action(async (imagePath: string, options: SegmentCommandOptions) => {
-    const points: CliPoint[] = options.point.map(parsePoint);
-    const boxes: CliBox[] = options.box.map(parseBox);
+    const points: CliPoint[] = (options.point ?? []).map(parsePoint);
+    const boxes: CliBox[] = (options.box ?? []).map(parseBox);
     if (boxes.length > 1) throw new SamClipError('INVALID_ARGUMENT', `got ${boxes.length} --box options; SAM's decoder takes one box per prompt, so run segment once per box.`);
     if (points.length === 0 && boxes.length === 0) throw new SamClipError('INVALID_ARGUMENT', 'segment needs a prompt: give --point x,y and/or --box x0,y0,x1,y1.');
     const mask = options.maskInput === undefined ? undefined : await readMaskInput(options.maskInput);

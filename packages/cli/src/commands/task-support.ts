@@ -40,10 +40,10 @@ export interface ModelOptions {
   maxPixels?: string;
 }
 
-/** Adds --model (repeatable with `repeatableModel`, collecting a list), --backend and --variant. */
+/** Adds --model (repeatable with `repeatableModel`, collecting a list), --backend, --variant and --max-pixels. */
 export function addModelOptions(command: Command, repeatableModel = false): Command {
   const defaultModel = `the embedded fixtures/${DEFAULT_MODEL_NAMES.join(' or fixtures/')}`;
-  if (repeatableModel) command.option('--model <bundle>', `bundle to measure; repeat for a side-by-side comparison (default: ${defaultModel})`, collect, []);
+  if (repeatableModel) command.option('--model <bundle>', `bundle to measure; repeat for a side-by-side comparison (default: ${defaultModel})`, collect);
   else command.option('--model <bundle>', `bundle directory, samclip.json or URL (default: ${defaultModel})`);
   return command
     .option('--backend <name>', 'backend name, a comma-separated preference list, or auto', 'auto')
@@ -87,25 +87,23 @@ export async function openModel(context: CliContext, options: ModelOptions): Pro
 }
 
 /** Commander collector for repeatable options. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Parses "a,b,c" into numbers, naming the flag and the bad part on failure. */
-export function parseNumbers(text: string, flag: string, names: readonly string[], optional = 0): number[] {
+export function parseNumbers(text: string, flag: string, names: readonly string[]): number[] {
   const parts = text.split(',').map((s) => s.trim());
-  const required = names.length - optional;
-  if (parts.length < required || parts.length > names.length) {
-    const form = names.map((n, i) => (i >= required ? `[${n}]` : n)).join(',');
-    throw new SamClipError('INVALID_ARGUMENT', `${flag} "${text}" has ${parts.length} values; expected ${form}.`, { flag, value: text });
+  if (parts.length !== names.length) {
+    throw new SamClipError('INVALID_ARGUMENT', `${flag} "${text}" has ${parts.length} values; expected ${names.join(',')}.`, { flag, value: text });
   }
-  return parts.map((part, i) => {
-    const value = part === '' ? NaN : Number(part);
-    if (!Number.isFinite(value)) {
-      throw new SamClipError('INVALID_ARGUMENT', `${flag} "${text}": ${names[i]} is "${part}", not a finite number.`, { flag, value: text });
-    }
-    return value;
-  });
+  return parts.map((part, i) => finitePart(part, text, flag, names[i]!));
+}
+
+function finitePart(part: string, text: string, flag: string, name: string): number {
+  const value = part === '' ? NaN : Number(part);
+  if (!Number.isFinite(value)) throw new SamClipError('INVALID_ARGUMENT', `${flag} "${text}": ${name} is "${part}", not a finite number.`, { flag, value: text });
+  return value;
 }
 
 export interface CliPoint {
@@ -117,9 +115,10 @@ export interface CliPoint {
 /** "x,y[,label]" with label 1/fg/foreground (default) or 0/bg/background. */
 export function parsePoint(text: string): CliPoint {
   const parts = text.split(',').map((s) => s.trim());
-  const labelText = parts.length === 3 ? parts[2]!.toLowerCase() : undefined;
-  const [x, y] = parseNumbers(parts.slice(0, 2).join(','), '--point', ['x', 'y']) as [number, number];
-  if (parts.length > 3) throw new SamClipError('INVALID_ARGUMENT', `--point "${text}" has ${parts.length} values; expected x,y[,label].`, { value: text });
+  if (parts.length < 2 || parts.length > 3) throw new SamClipError('INVALID_ARGUMENT', `--point "${text}" has ${parts.length} values; expected x,y[,label].`, { value: text });
+  const x = finitePart(parts[0]!, text, '--point', 'x');
+  const y = finitePart(parts[1]!, text, '--point', 'y');
+  const labelText = parts[2]?.toLowerCase();
   if (labelText === undefined || ['1', 'fg', 'foreground'].includes(labelText)) return { x, y, label: 'foreground' };
   if (['0', 'bg', 'background'].includes(labelText)) return { x, y, label: 'background' };
   throw new SamClipError('INVALID_ARGUMENT', `--point "${text}": label "${parts[2]}" is not 1/fg/foreground or 0/bg/background.`, { value: text });

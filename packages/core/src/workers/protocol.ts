@@ -56,8 +56,12 @@ export function serializeError(error: unknown): SerializedError {
 
 /** Rebuilds the error a worker threw: a SamClipError with its code when it was one. */
 export function deserializeError(serialized: SerializedError): Error {
-  const error = serialized.code ? new SamClipError(serialized.code, serialized.message, serialized.details ?? {}) : new Error(serialized.message);
-  if (!serialized.code) error.name = serialized.name;
+  let error: Error;
+  if (serialized.code) error = new SamClipError(serialized.code, serialized.message, serialized.details ?? {});
+  else {
+    error = new Error(serialized.message);
+    error.name = serialized.name;
+  }
   if (serialized.stack) error.stack = serialized.stack;
   return error;
 }

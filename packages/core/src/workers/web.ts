@@ -50,6 +50,7 @@ function bindScope(scope: WebWorkerLike): WebWorkerLike {
     postMessage: (message, transfer) => scope.postMessage(message, transfer),
     addEventListener: (type: 'message' | 'error', listener: never) => scope.addEventListener(type as 'message', listener),
     removeEventListener: (type: 'message' | 'error', listener: never) => scope.removeEventListener(type as 'message', listener),
+    ...(scope.start ? { start: () => scope.start!() } : {}),
   };
 }
 
