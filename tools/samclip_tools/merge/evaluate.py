@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..model import OpenClip, Sam, SamClip
+from ..model import OpenClip, SamClip
 from ..tokenizer import SimpleTokenizer
 from .data import SceneSet
 from .losses import mask_iou

@@ -21,7 +21,7 @@ from ..checkpoints import load_samclip_checkpoint, save_samclip_checkpoint
 from ..checkpoints.loader import read_checkpoint
 from ..models import ModelSet
 from ..tokenizer import SimpleTokenizer, parse_merges
-from .data import SceneSet, read_dataset, write_dataset
+from .data import read_dataset, write_dataset
 from .nets import build_clip_teacher, build_sam_teacher, build_student, toy_model_config
 from .stages import (
     ClipTeacherObjective,
