@@ -215,7 +215,7 @@ function placeOnAxis(value: number, limit: number, clamp: boolean, name: string,
   if (value >= 0 && value <= limit) return value;
   if (clamp) return Math.min(Math.max(value, 0), limit);
   throw new PromptError(
-    `${name} = ${value} lies outside the ${size.width}×${size.height} image; pass coordinates in original image pixels, or set clamp: true to move them onto the border.`,
+    `${name} = ${value} lies outside the ${size.width}×${size.height} image; pass coordinates in original image pixels, or ask for clamping (the clamp option) to move them onto the border.`,
     { [name]: value, width: size.width, height: size.height },
   );
 }

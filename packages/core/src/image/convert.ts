@@ -17,6 +17,10 @@ export interface ImageLimits {
  * Throws INVALID_IMAGE unless width×height is a positive integer size within the pixel limit.
  * Call it with header dimensions before decoding so hostile headers never cause an allocation.
  */
+function formatPixels(pixels: number): string {
+  return pixels >= 100_000 ? `${(pixels / 1e6).toFixed(1)} MP` : `${pixels} pixels`;
+}
+
 export function checkImageSize(width: number, height: number, limits: ImageLimits = {}, what = 'image'): void {
   const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
@@ -28,7 +32,7 @@ export function checkImageSize(width: number, height: number, limits: ImageLimit
   if (width * height > maxPixels) {
     throw new SamClipError(
       'INVALID_IMAGE',
-      `The ${what} is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), over the limit of ${(maxPixels / 1e6).toFixed(1)} MP; downscale it or raise maxPixels.`,
+      `The ${what} is ${width}×${height} (${formatPixels(width * height)}), over the limit of ${formatPixels(maxPixels)}; downscale it or raise the limit (maxPixels option, --max-pixels in the CLI).`,
       { width, height, maxPixels },
     );
   }
