@@ -205,7 +205,15 @@ def export_bundle(
 
     # Task references.
     logit_scale = float(text_module.logit_scale.exp()) if has_clip else None
-    tasks: Dict[str, Any] = {"image": {"file": _write(out_dir, "references/tasks/image.pb", tensor_pb(image, "image"))["file"], "height": H, "width": W}}
+    # Every task tensor is listed in the manifest so loaders can verify it like any other file.
+    task_files: List[Dict[str, Any]] = []
+
+    def _write_task(rel: str, data: bytes) -> str:
+        entry = _write(out_dir, rel, data)
+        task_files.append(entry)
+        return entry["file"]
+
+    tasks: Dict[str, Any] = {"image": {"file": _write_task("references/tasks/image.pb", tensor_pb(image, "image")), "height": H, "width": W}}
     if has_sam:
         tasks["samInput"] = {
             "pixelValues": f"references/{'backbone' if kind == 'sam-clip' else 'sam_encoder'}/input_0.pb",
@@ -227,12 +235,12 @@ def export_bundle(
                 "maskInput": None,
                 "multimask": multimask,
                 "decoderInputs": {"pointCoords": coords[0].tolist(), "pointLabels": dec_labels[0].tolist(), "hasMaskInput": 0 if mask_in is None else 1},
-                "masks": _write(out_dir, f"references/tasks/segment_{case_name}_masks.pb", tensor_pb(result["masks"], "masks"))["file"],
+                "masks": _write_task(f"references/tasks/segment_{case_name}_masks.pb", tensor_pb(result["masks"], "masks")),
                 "iou": [float(v) for v in result["iou"]],
                 "best": best,
             }
             if mask_in is not None:
-                item["maskInput"] = _write(out_dir, f"references/tasks/segment_{case_name}_mask_input.pb", tensor_pb(mask_in, "mask_input"))["file"]
+                item["maskInput"] = _write_task(f"references/tasks/segment_{case_name}_mask_input.pb", tensor_pb(mask_in, "mask_input"))
             return item, result["low_res"][best][None, None].astype(np.float32)
 
         point_case, point_low_res = segment_case("point", [disc], [1], None, None, True)
@@ -275,7 +283,7 @@ def export_bundle(
             "padToken": 0,
         }
         manifest["templates"] = {"default": [DEFAULT_TEMPLATE], "ensemble": ENSEMBLE_TEMPLATES}
-    manifest["references"] = {"graphs": ref_graphs, "tasks": tasks_entry}
+    manifest["references"] = {"graphs": ref_graphs, "tasks": tasks_entry, "files": task_files}
     provenance: Dict[str, Any] = {
         "source": source,
         "exporter": {"name": "samclip-tools", "version": __version__, "torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
