@@ -62,34 +62,47 @@ function thresholdPlane(masks, index) {
   return area;
 }
 
+/** Engine and post-processing time of the last run of each path, for the breakdown columns. */
+let engineMs = 0;
+async function timedRun(session, fetches) {
+  const start = performance.now();
+  const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
+  engineMs = performance.now() - start;
+  return out;
+}
+
 const paths = {
   meta: async () => {
-    const out = await sessions.full.run(feeds);
+    const out = await timedRun(sessions.full);
     return thresholdPlane(out.masks, chosen(out.iou_predictions));
   },
   subset: async () => {
-    const out = await sessions.full.run(feeds, ['iou_predictions', 'low_res_masks']);
+    const out = await timedRun(sessions.full, ['iou_predictions', 'low_res_masks']);
     const [, , m] = out.low_res_masks.dims;
     return maskFromLogits(maskPlane(out.low_res_masks.data, chosen(out.iou_predictions), m, m), geometry).area;
   },
   'low-res': async () => {
-    const out = await sessions.pruned.run(feeds);
+    const out = await timedRun(sessions.pruned);
     const [, , m] = out.low_res_masks.dims;
     return maskFromLogits(maskPlane(out.low_res_masks.data, chosen(out.iou_predictions), m, m), geometry).area;
   },
 };
 
 console.log(`prompt_decoder of ${positionals[0]}, one prompt, mask at ${originalSize.width}×${originalSize.height}, median of ${runs} runs`);
-console.log('| path | median ms | p90 ms | mask area px |\n|---|---|---|---|');
+console.log('| path | median ms | p90 ms | engine ms (median) | post-processing ms (median) | mask area px |\n|---|---|---|---|---|---|');
 for (const [name, run] of Object.entries(paths)) {
   let area = await run();
   const times = [];
+  const engine = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     area = await run();
     times.push(performance.now() - start);
+    engine.push(engineMs);
   }
+  const post = times.map((t, i) => t - engine[i]);
+  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
   times.sort((a, b) => a - b);
-  console.log(`| ${name} | ${times[Math.floor(runs / 2)].toFixed(1)} | ${times[Math.floor(runs * 0.9)].toFixed(1)} | ${area} |`);
+  console.log(`| ${name} | ${median(times).toFixed(1)} | ${times[Math.floor(runs * 0.9)].toFixed(1)} | ${median(engine).toFixed(1)} | ${median(post).toFixed(1)} | ${area} |`);
 }
 await Promise.all(Object.values(sessions).map((s) => s.release()));

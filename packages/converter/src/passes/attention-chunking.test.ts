@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, decodeTensor } from '@samclip/core';
 import type { Model } from '@samclip/core';
+import { convertBundle } from '../convert-bundle.js';
 import { convertModel } from '../convert-model.js';
 import { createNodeFilter } from '../exclusions.js';
 import { topologicalSort } from '../ir/graph-utils.js';
@@ -132,6 +135,21 @@ describe('attention chunking pass', () => {
     const output = Object.keys(reference)[0]!;
     expect(cosine(reference[output]!, result[output]!)).toBeGreaterThan(0.9999);
     expect(maxAbsDiff(reference[output]!, result[output]!)).toBeLessThan(1e-4);
+  });
+
+  it.skipIf(!fixturePresent)('writes an fp32 conversion as the fp32-<target> variant, leaving the reference fp32 alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'samclip-fp32-'));
+    try {
+      const out = join(dir, 'bundle');
+      const report = await convertBundle(fixture, { to: 'fp32', target: 'ort-wasm', graphs: ['backbone'], out, validate: false });
+      expect(report.variant).toBe('fp32-ort-wasm');
+      const manifest = JSON.parse(await readFile(join(out, 'samclip.json'), 'utf8')) as { graphs: Record<string, { variants: Record<string, { file: string; dtype: string }>> }> };
+      expect(manifest.graphs['backbone']!.variants['fp32-ort-wasm']).toMatchObject({ file: 'graphs/backbone.fp32-ort-wasm.onnx', dtype: 'fp32' });
+      expect(manifest.graphs['backbone']!.variants['fp32']!.file).toBe('graphs/backbone.fp32.onnx');
+      expect(report.graphs[0]!.passes.map((p) => p.pass)).toContain('attention-chunking');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   // The full-size proof needs the exported ViT-B bundle (about 1 GB, made by `npm run export -- --random
