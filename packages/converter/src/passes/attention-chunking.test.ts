@@ -143,7 +143,7 @@ describe('attention chunking pass', () => {
       const out = join(dir, 'bundle');
       const report = await convertBundle(fixture, { to: 'fp32', target: 'ort-wasm', graphs: ['backbone'], out, validate: false });
       expect(report.variant).toBe('fp32-ort-wasm');
-      const manifest = JSON.parse(await readFile(join(out, 'samclip.json'), 'utf8')) as { graphs: Record<string, { variants: Record<string, { file: string; dtype: string }>> }> };
+      const manifest = JSON.parse(await readFile(join(out, 'samclip.json'), 'utf8')) as { graphs: Record<string, { variants: Record<string, { file: string; dtype: string }> }> };
       expect(manifest.graphs['backbone']!.variants['fp32-ort-wasm']).toMatchObject({ file: 'graphs/backbone.fp32-ort-wasm.onnx', dtype: 'fp32' });
       expect(manifest.graphs['backbone']!.variants['fp32']!.file).toBe('graphs/backbone.fp32.onnx');
       expect(report.graphs[0]!.passes.map((p) => p.pass)).toContain('attention-chunking');
@@ -166,6 +166,8 @@ describe('attention chunking pass', () => {
     expect(chunking.changed).toBe(4);
     const result = await runOrt(model, feeds);
     const output = Object.keys(reference)[0]!;
-    expect(cosine(reference[output]!, result[output]!)).toBeGreaterThan(0.9999);
+    const similarity = cosine(reference[output]!, result[output]!);
+    console.info(`ViT-B backbone, chunked vs unchunked: cosine ${similarity.toFixed(7)}, max |Δ| ${maxAbsDiff(reference[output]!, result[output]!).toExponential(2)}`);
+    expect(similarity).toBeGreaterThan(0.9999);
   });
 });
