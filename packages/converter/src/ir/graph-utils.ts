@@ -130,37 +130,33 @@ export function defaultOpset(opsetImports: ReadonlyArray<{ domain: string; versi
   return opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
 }
 
-/**
- * Orders nodes so every input is produced before use; throws on a cycle. Among the nodes ready at
- * each step the earliest in the current order goes first, so a graph already in order keeps it:
- * passes that lay out work deliberately (attention chunks one after another) stay laid out.
- */
+/** Orders nodes so every input is produced before use; throws on a cycle. */
 export function topologicalSort(graph: Graph): void {
   const available = new Set<string>(['', ...graph.inputs.map((i) => i.name), ...graph.initializers.map((i) => i.name)]);
-  const pending = graph.nodes;
-  const producedBy = new Set<string>();
-  for (const node of pending) for (const out of node.outputs) producedBy.add(out);
-  const waitingOn = new Array<number>(pending.length).fill(0);
-  const dependents = new Map<string, number[]>();
-  const ready = new MinHeap();
-  pending.forEach((node, position) => {
+  const pending = [...graph.nodes];
+  const ordered: Node[] = [];
+  const producedBy = new Map<string, Node>();
+  for (const node of pending) for (const out of node.outputs) producedBy.set(out, node);
+  const waitingOn = new Map<Node, number>();
+  const dependents = new Map<string, Node[]>();
+  const ready: Node[] = [];
+  for (const node of pending) {
     const missing = new Set([...node.inputs, ...subgraphInputs(node)].filter((n) => !available.has(n) && producedBy.has(n)));
-    waitingOn[position] = missing.size;
+    waitingOn.set(node, missing.size);
     for (const name of missing) {
       const list = dependents.get(name);
-      if (list) list.push(position);
-      else dependents.set(name, [position]);
+      if (list) list.push(node);
+      else dependents.set(name, [node]);
     }
-    if (missing.size === 0) ready.push(position);
-  });
-  const ordered: Node[] = [];
-  for (let position = ready.pop(); position !== undefined; position = ready.pop()) {
-    const node = pending[position]!;
+    if (missing.size === 0) ready.push(node);
+  }
+  for (let i = 0; i < ready.length; i++) {
+    const node = ready[i]!;
     ordered.push(node);
     for (const out of node.outputs) {
       for (const dependent of dependents.get(out) ?? []) {
-        const left = waitingOn[dependent]! - 1;
-        waitingOn[dependent] = left;
+        const left = waitingOn.get(dependent)! - 1;
+        waitingOn.set(dependent, left);
         if (left === 0) ready.push(dependent);
       }
     }
@@ -169,41 +165,4 @@ export function topologicalSort(graph: Graph): void {
     throw new SamClipError('CONVERSION', `Graph "${graph.name}" has a cycle; the converter needs an acyclic graph.`, { graph: graph.name });
   }
   graph.nodes = ordered;
-}
-
-/** A binary min-heap of node positions. */
-class MinHeap {
-  private readonly items: number[] = [];
-
-  push(value: number): void {
-    const items = this.items;
-    items.push(value);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]! <= value) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = value;
-  }
-
-  pop(): number | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (top === undefined || last === undefined || items.length === 0) return top;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && items[right]! < items[left]! ? right : left;
-      if (items[child]! >= last) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = last;
-    return top;
-  }
 }
