@@ -46,7 +46,7 @@ function dtypeClass(dtype: VariantDType): DTypeClass {
 const REFERENCE: Readonly<Record<DTypeClass, { cpu: Tolerance; gpu: Tolerance }>> = {
   fp32: {
     cpu: { atol: 1e-4, rtol: 0, minCosine: 0.99999, minIou: 0.99 },
-    gpu: { atol: 1e-4, rtol: 1e-4, minCosine: 0.9999, minIou: 0.98 },
+    gpu: { atol: 5e-4, rtol: 2e-4, minCosine: 0.9999, minIou: 0.98 },
   },
   fp16: {
     cpu: { atol: 1e-3, rtol: 1e-2, minCosine: 0.999, minIou: 0.95 },
@@ -66,7 +66,7 @@ const REFERENCE: Readonly<Record<DTypeClass, { cpu: Tolerance; gpu: Tolerance }>
 const CROSS: Readonly<Record<DTypeClass, { cpu: Tolerance; gpu: Tolerance }>> = {
   fp32: {
     cpu: { atol: 1e-4, rtol: 0, minCosine: 0.99999, minIou: 0.99 },
-    gpu: { atol: 1e-4, rtol: 1e-4, minCosine: 0.9999, minIou: 0.98 },
+    gpu: { atol: 5e-4, rtol: 2e-4, minCosine: 0.9999, minIou: 0.98 },
   },
   fp16: {
     cpu: { atol: 1e-4, rtol: 1e-4, minCosine: 0.9999, minIou: 0.98 },
@@ -112,8 +112,11 @@ export const TOLERANCE_NOTES = `Why these numbers:
 - **fp32 on CPU and WASM** (ort-node, ort-wasm, tfjs-cpu, tfjs-wasm): the same float32 arithmetic as PyTorch up to
   summation order and fused multiply-adds, so an absolute 1e-4 on every output element, cosine ≥ 0.99999.
 - **fp32 on GPUs** (WebGPU through Dawn/SwiftShader or a real adapter, WebGL2): shader \`exp\`, \`tanh\`, \`erf\` and
-  division are not correctly rounded (WGSL and GLSL ES allow a few ULP or an absolute 2⁻²¹ error) and tiled
-  reductions sum in another order, so the error grows with the tensor's magnitude: 1e-4 plus 1e-4 of max|ref|.
+  division are not correctly rounded (WGSL and GLSL ES allow several ULP; WebNN's conformance tests accept 16–34 ULP
+  for tanh, gelu and sigmoid) and tiled reductions sum in another order, so the error grows with depth and
+  magnitude. Measured worst: 3.3e-4 on the SAM decoder's \`low_res_masks\` (max|ref| 1.9), the same in Dawn under
+  Node and in Chromium, with cosine 1.000000 and mask IoU 0.9999; the bound is 5e-4 plus 2e-4 of max|ref|, still
+  far below the 1e-2-and-up errors of a wrong kernel.
 - **fp16 weights**: rounding a weight to 11 significant bits is a relative error up to 2⁻¹¹ ≈ 4.9e-4 per weight;
   through ~12 matmuls with residual paths it reaches a few 1e-3 of the output scale, so 1% of max|ref| (2% on GPUs,
   whose \`compute\` presets also run activations in fp16), cosine ≥ 0.999.
