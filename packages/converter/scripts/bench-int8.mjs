@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Times a bundle's image encoder on onnxruntime-node in fp32 and in the ort-node int8 form the
-// converter writes (median of --runs), on the bundle's reference input. Run `npm run build` first.
+// Times a bundle's image encoder on onnxruntime-node (median of --runs, after a warm-up, on the
+// bundle's reference input) as exported (fp32), in the ort-node fp32 form the converter writes
+// (`--to fp32`: structural passes only, attention chunking) and in the ort-node int8 form, and
+// prints a table with each time relative to the exported fp32 graph. Run `npm run build` first.
 //   node packages/converter/scripts/bench-int8.mjs BUNDLE [--graph backbone] [--runs 5] [--threads N]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -23,11 +25,15 @@ if (!graph) throw new Error('The bundle has no image encoder graph; pass --graph
 const runs = Number(values.runs);
 const external = await bundle.readExternalData(graph, 'fp32');
 const fp32 = await bundle.readGraph(graph, 'fp32');
-const model = decodeModel(fp32);
-const started = performance.now();
-convertModel(model, { to: 'int8', target: 'ort-node' });
-const int8 = encodeModel(model);
-const convertSeconds = (performance.now() - started) / 1000;
+function convert(to) {
+  const model = decodeModel(fp32);
+  const started = performance.now();
+  convertModel(model, { to, target: 'ort-node' });
+  const bytes = encodeModel(model);
+  return { bytes, seconds: (performance.now() - started) / 1000 };
+}
+const fp32Chunked = convert('fp32');
+const int8 = convert('int8');
 
 const [input] = await bundle.references().inputs(graph);
 const feeds = { [input.name]: new ort.Tensor(input.tensor.dtype, input.tensor.data, input.tensor.dims) };
@@ -50,7 +56,16 @@ async function median(bytes, externalData) {
   return times[Math.floor(times.length / 2)];
 }
 
-const fp32Ms = await median(fp32, external);
-const int8Ms = await median(int8, new Map());
-console.log(`graph ${graph}: converted in ${convertSeconds.toFixed(1)} s, ${(int8.byteLength / 1e6).toFixed(1)} MB int8`);
-console.log(`fp32 ${fp32Ms.toFixed(1)} ms, int8 ${int8Ms.toFixed(1)} ms (median of ${runs}); int8/fp32 = ${(int8Ms / fp32Ms).toFixed(2)}`);
+const rows = [
+  ['fp32 (as exported)', fp32, external, undefined],
+  ['fp32, ort-node form', fp32Chunked.bytes, new Map(), fp32Chunked.seconds],
+  ['int8, ort-node form', int8.bytes, new Map(), int8.seconds],
+];
+const times = [];
+for (const [, bytes, externalData] of rows) times.push(await median(bytes, externalData));
+console.log(`graph ${graph}, onnxruntime-node ${ort.env.versions.common}, median of ${runs} runs after a warm-up${values.threads ? `, ${values.threads} threads` : ''}`);
+console.log('| model | MB | converted in s | median ms | × fp32 |');
+console.log('|---|---|---|---|---|');
+rows.forEach(([label, bytes, , seconds], i) => {
+  console.log(`| ${label} | ${(bytes.byteLength / 1e6).toFixed(1)} | ${seconds === undefined ? '–' : seconds.toFixed(1)} | ${times[i].toFixed(1)} | ${(times[i] / times[0]).toFixed(2)} |`);
+});
