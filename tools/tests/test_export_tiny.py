@@ -64,7 +64,7 @@ def _sha(path):
 @pytest.mark.parametrize("kind", KINDS)
 def test_manifest_lists_every_file_with_its_hash(tiny_bundles, kind):
     path, _, manifest = _bundle(tiny_bundles, kind)
-    assert manifest["schemaVersion"] == 1 and manifest["kind"] == kind
+    assert manifest["schemaVersion"] == 2 and manifest["kind"] == kind
     assert list(manifest["graphs"]) == KIND_ROLES[kind]
     entries = [v for g in manifest["graphs"].values() for v in g["variants"].values()]
     for refs in manifest["references"]["graphs"].values():

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendRegistry, encodeModel, parseManifest } from '@samclip/core';
+import { BackendRegistry, MANIFEST_SCHEMA_VERSION, encodeModel, parseManifest } from '@samclip/core';
 import type { Backend, BundleReport } from '@samclip/core';
 import { fileEntryFor, updateBundle } from '@samclip/core/node';
 import { runCli } from './cli.js';
@@ -96,7 +96,7 @@ describe('samclip CLI', () => {
     const result = await cli(['inspect', good], registry);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('bundle    good (sam, schema v1)');
+    expect(result.stdout).toContain(`bundle    good (sam, schema v${MANIFEST_SCHEMA_VERSION})`);
     expect(result.stdout).toContain('  prompt_decoder (role prompt_decoder)');
     expect(result.stdout).toContain('point_coords float32 [1,num_points,2]');
     expect(result.stdout).toMatch(/fp32 {2}graphs\/sam_encoder\.fp32\.onnx {2}fp32 {2}\d+ B {2}16 parameters {2}opsets ai\.onnx 17/);
@@ -161,7 +161,7 @@ describe('samclip CLI', () => {
     const ok = spawnSync(process.execPath, [bin, 'inspect', good], { encoding: 'utf8' });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain('bundle    good (sam, schema v1)');
+    expect(ok.stdout).toContain(`bundle    good (sam, schema v${MANIFEST_SCHEMA_VERSION})`);
     const broken = join(root, 'tampered');
     const failed = spawnSync(process.execPath, [bin, 'inspect', broken], { encoding: 'utf8' });
     expect(failed.status).toBe(1);

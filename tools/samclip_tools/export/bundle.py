@@ -266,7 +266,7 @@ def export_bundle(
     tasks_entry = _write(out_dir, "references/tasks.json", (json.dumps(tasks, indent=2) + "\n").encode("utf-8"))
 
     manifest: Dict[str, Any] = {
-        "schemaVersion": 1,
+        "schemaVersion": 2,
         "name": name,
         "kind": kind,
         "config": _bundle_config(kind, cfg, logit_scale, 1 if return_single_mask else cfg.sam_decoder.num_multimask_outputs + 1),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SamClipError } from '../errors.js';
-import { migrateManifest, parseManifest } from './manifest.js';
+import { MANIFEST_SCHEMA_VERSION, migrateManifest, parseManifest } from './manifest.js';
 import { buildTestBundle } from './test-utils/build-bundle.js';
 
 function failure(fn: () => unknown): SamClipError {
@@ -60,10 +60,10 @@ describe('samclip.json schema', () => {
 
   it('refuses newer schema versions with MANIFEST_VERSION and nonsense versions as invalid', async () => {
     const json = await manifestJson();
-    json['schemaVersion'] = 2;
+    json['schemaVersion'] = MANIFEST_SCHEMA_VERSION + 1;
     const error = failure(() => parseManifest(json));
     expect(error.code).toBe('MANIFEST_VERSION');
-    expect(error.message).toContain('schemaVersion 2');
+    expect(error.message).toContain(`schemaVersion ${MANIFEST_SCHEMA_VERSION + 1}`);
     json['schemaVersion'] = 0;
     expect(failure(() => parseManifest(json)).code).toBe('MANIFEST_INVALID');
     json['schemaVersion'] = '1';

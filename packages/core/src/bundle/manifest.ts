@@ -12,7 +12,7 @@ import type { BundleKind, Role } from '../schema/roles.js';
 import { bundlePathProblem } from './paths.js';
 
 export const MANIFEST_FILE = 'samclip.json';
-export const MANIFEST_SCHEMA_VERSION = 1;
+export const MANIFEST_SCHEMA_VERSION = 2;
 
 export interface FileEntry {
   /** Relative to the bundle root, `/`-separated, no `..`. */
@@ -248,11 +248,23 @@ function formatAjvError(error: ErrorObject): string {
 }
 
 /**
- * Upgrades a manifest of version v to v + 1. Version 1 is the first, so there are none yet; a
- * change to the format adds the step from the old version here and bumps MANIFEST_SCHEMA_VERSION.
+ * Upgrades a manifest of version v to v + 1. A change to the format adds the step from the old
+ * version here and bumps MANIFEST_SCHEMA_VERSION.
  */
 export type ManifestMigration = (manifest: Record<string, unknown>) => Record<string, unknown>;
-export const MANIFEST_MIGRATIONS: Readonly<Record<number, ManifestMigration>> = {};
+export const MANIFEST_MIGRATIONS: Readonly<Record<number, ManifestMigration>> = {
+  // Version 2 lists the task reference tensors (references/tasks/*.pb) in `references.files`, so
+  // they are verified like every other file. Version 1 did not list them: its bundles still load,
+  // but their task tensors stay unreadable (the loader reads only files with a manifest hash)
+  // until the bundle is re-exported.
+  1: (manifest) => {
+    const references = manifest['references'];
+    if (typeof references !== 'object' || references === null || Array.isArray(references)) return manifest;
+    const refs = references as Record<string, unknown>;
+    if (refs['tasks'] === undefined || refs['files'] !== undefined) return manifest;
+    return { ...manifest, references: { ...refs, files: [] } };
+  },
+};
 
 /** Brings a parsed manifest to the current schema version; refuses newer versions with MANIFEST_VERSION. */
 export function migrateManifest(
@@ -359,6 +371,9 @@ function checkSemantics(manifest: BundleManifest): void {
   const tokenizer = manifest.tokenizer;
   if (tokenizer && typeof manifest.config.contextLength === 'number' && tokenizer.contextLength !== manifest.config.contextLength) {
     throw invalid(`tokenizer.contextLength is ${tokenizer.contextLength} but config.contextLength is ${manifest.config.contextLength}; they must agree`);
+  }
+  if (manifest.references?.tasks && !manifest.references.files) {
+    throw invalid('references.tasks is set but references.files is missing: list every tensor references/tasks.json names there (schema version 2)');
   }
   for (const graph of Object.keys(manifest.references?.graphs ?? {})) {
     if (!manifest.graphs[graph]) throw invalid(`references.graphs names graph "${graph}", which samclip.json does not define`, { graph });
