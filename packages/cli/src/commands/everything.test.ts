@@ -1,38 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SamClip } from '@samclip/core';
-import { loadSamClip } from '@samclip/core/node';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
-import { TINY_RANDOM, cli, fixtureImage, listDir, registerOrtNodeOnly, storedTasks, tempDir, writeFixturePng } from './test-utils/task-cli.js';
+import { TINY_RANDOM, cli, fixtureImage, listDir, registerOrtNodeOnly, storedTasks, useTaskFixture } from './test-utils/task-cli.js';
 
 const MODEL = ['--model', TINY_RANDOM, '--backend', 'ort-node'];
 // The random fixture predicts low IoUs, so the filters are opened to get masks at all.
 const OPEN_FILTERS = ['--points-per-side', '6', '--pred-iou-thresh', '-100', '--stability-score-thresh', '0'];
 
 describe('samclip segment-everything', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-  let imagePath: string;
-  let model: SamClip;
-
-  beforeAll(async () => {
-    ({ dir, remove } = await tempDir('samclip-everything-'));
-    imagePath = await writeFixturePng(dir);
-    registerOrtNodeOnly();
-    model = await loadSamClip(TINY_RANDOM, { backend: 'ort-node' });
-  });
-  afterAll(async () => {
-    await model.dispose();
-    await remove();
-  });
+  const fixture = useTaskFixture('samclip-everything-');
 
   it('writes SamClip.segmentEverything\'s masks as amg.py-style COCO RLE records, labelled by CLIP', async () => {
     const { labels } = storedTasks().classify;
-    const api = await model.segmentEverything(fixtureImage(), { pointsPerSide: 6, predIouThreshold: -100, stabilityScoreThreshold: 0, labels });
+    const api = await fixture.model.segmentEverything(fixtureImage(), { pointsPerSide: 6, predIouThreshold: -100, stabilityScoreThreshold: 0, labels });
     expect(api.length).toBeGreaterThan(0);
-    const out = path.join(dir, 'masks.json');
-    const result = await cli(['everything', imagePath, ...MODEL, ...OPEN_FILTERS, '--labels', labels.join(','), '--out', out]);
+    const out = path.join(fixture.dir, 'masks.json');
+    const result = await cli(['everything', fixture.imagePath, ...MODEL, ...OPEN_FILTERS, '--labels', labels.join(','), '--out', out]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${api.length} masks (${labels.map((l) => `${api.filter((m) => m.label?.label === l).length} ${l}`).join(', ')}) → ${out}\n`);
@@ -48,8 +32,8 @@ describe('samclip segment-everything', () => {
   });
 
   it('Ctrl-C cancels between decoder runs: exit 130, one line, nothing written', async () => {
-    const out = path.join(dir, 'cancelled.json');
-    const before = await listDir(dir);
+    const out = path.join(fixture.dir, 'cancelled.json');
+    const before = await listDir(fixture.dir);
     const sigintListeners = process.listenerCount('SIGINT');
     let interrupted = false;
     // A TTY stderr gets the progress bar; its first frame stands in for the user pressing Ctrl-C.
@@ -72,19 +56,19 @@ describe('samclip segment-everything', () => {
       removeListener: () => undefined,
     };
     const stdout = { text: '', write(chunk: string) { this.text += chunk; return true; } };
-    const code = await runCli(['segment-everything', imagePath, ...MODEL, '--out', out], { stdout, stderr }, { loadBackends: async () => registerOrtNodeOnly() });
+    const code = await runCli(['segment-everything', fixture.imagePath, ...MODEL, '--out', out], { stdout, stderr }, { loadBackends: async () => registerOrtNodeOnly() });
     expect(interrupted).toBe(true);
     expect(code).toBe(130);
     expect(stdout.text).toBe('');
     expect(stderr.text).toContain(`samclip: segment-everything cancelled; nothing was written to ${out}.\n`);
     expect(existsSync(out)).toBe(false);
-    expect(await listDir(dir)).toEqual(before);
+    expect(await listDir(fixture.dir)).toEqual(before);
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
   });
 
   it('a bad threshold: one line naming the flag', async () => {
-    const out = path.join(dir, 'never.json');
-    const result = await cli(['segment-everything', imagePath, ...MODEL, '--pred-iou-thresh', 'high', '--out', out]);
+    const out = path.join(fixture.dir, 'never.json');
+    const result = await cli(['segment-everything', fixture.imagePath, ...MODEL, '--pred-iou-thresh', 'high', '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('samclip: --pred-iou-thresh must be a number, got "high".\n');
     expect(existsSync(out)).toBe(false);

@@ -1,36 +1,20 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paletteColor } from '@samclip/core';
-import type { SamClip } from '@samclip/core';
-import { loadSamClip } from '@samclip/core/node';
-import { TINY_RANDOM, cli, fixtureImage, readPng, registerOrtNodeOnly, storedTasks, tempDir, writeFixturePng } from './test-utils/task-cli.js';
+import { TINY_RANDOM, cli, fixtureImage, readPng, storedTasks, useTaskFixture } from './test-utils/task-cli.js';
 
 const MODEL = ['--model', TINY_RANDOM, '--backend', 'ort-node'];
 
 describe('samclip segment-semantic', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-  let imagePath: string;
-  let model: SamClip;
-
-  beforeAll(async () => {
-    ({ dir, remove } = await tempDir('samclip-semantic-'));
-    imagePath = await writeFixturePng(dir);
-    registerOrtNodeOnly();
-    model = await loadSamClip(TINY_RANDOM, { backend: 'ort-node' });
-  });
-  afterAll(async () => {
-    await model.dispose();
-    await remove();
-  });
+  const fixture = useTaskFixture('samclip-semantic-');
 
   for (const refine of ['none', 'sam'] as const) {
     it(`writes SamClip.segmentSemantic's label map in palette colours (--refine ${refine} --background)`, async () => {
       const { labels } = storedTasks().classify;
-      const api = await model.segmentSemantic(fixtureImage(), labels, { refine, background: true });
-      const out = path.join(dir, `labels-${refine}.png`);
-      const result = await cli(['semseg', imagePath, ...MODEL, '--labels', labels.join(','), '--refine', refine, '--background', '--out', out, '--json']);
+      const api = await fixture.model.segmentSemantic(fixtureImage(), labels, { refine, background: true });
+      const out = path.join(fixture.dir, `labels-${refine}.png`);
+      const result = await cli(['semseg', fixture.imagePath, ...MODEL, '--labels', labels.join(','), '--refine', refine, '--background', '--out', out, '--json']);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const png = readPng(out);
@@ -53,8 +37,8 @@ describe('samclip segment-semantic', () => {
   }
 
   it('an empty label list: one line, exit 1, no label map written', async () => {
-    const out = path.join(dir, 'never.png');
-    const result = await cli(['segment-semantic', imagePath, ...MODEL, '--labels', ' , ', '--out', out]);
+    const out = path.join(fixture.dir, 'never.png');
+    const result = await cli(['segment-semantic', fixture.imagePath, ...MODEL, '--labels', ' , ', '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('samclip: --labels is empty; give comma-separated class names such as --labels "cat,dog".\n');
     expect(existsSync(out)).toBe(false);

@@ -3,13 +3,14 @@
  * fixture's stored test image as a PNG, reading masks back, and bad image files built byte by byte.
  */
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pngjs from 'pngjs';
 import { decodeTensor } from '@samclip/core';
-import type { BinaryMask, RgbImage } from '@samclip/core';
-import { encodePng } from '@samclip/core/node';
+import type { BinaryMask, RgbImage, SamClip } from '@samclip/core';
+import { encodePng, loadSamClip } from '@samclip/core/node';
 import { registerOrtNodeBackends } from '@samclip/backend-ort/node';
 import { runCli } from '../../cli.js';
 
@@ -75,6 +76,39 @@ export async function writeFixturePng(dir: string, name = 'image.png'): Promise<
   const file = path.join(dir, name);
   await writeFile(file, encodePng(fixtureImage()));
   return file;
+}
+
+export interface TaskFixture {
+  /** A temporary directory, removed after the suite. */
+  readonly dir: string;
+  /** The fixture's test image written into `dir` as a PNG. */
+  readonly imagePath: string;
+  /** tiny-random loaded through the API on ort-node, to compare the CLI's output with. */
+  readonly model: SamClip;
+}
+
+/** The shared set-up of a task command suite, registered as beforeAll/afterAll hooks of the caller's describe. */
+export function useTaskFixture(prefix: string): TaskFixture {
+  let state: { dir: string; imagePath: string; model: SamClip; remove(): Promise<void> } | undefined;
+  const ready = () => {
+    if (!state) throw new Error('useTaskFixture values are only available inside tests (after beforeAll)');
+    return state;
+  };
+  beforeAll(async () => {
+    const { dir, remove } = await tempDir(prefix);
+    const imagePath = await writeFixturePng(dir);
+    registerOrtNodeOnly();
+    state = { dir, remove, imagePath, model: await loadSamClip(TINY_RANDOM, { backend: 'ort-node' }) };
+  });
+  afterAll(async () => {
+    await state?.model.dispose();
+    await state?.remove();
+  });
+  return {
+    get dir() { return ready().dir; },
+    get imagePath() { return ready().imagePath; },
+    get model() { return ready().model; },
+  };
 }
 
 export function readPng(file: string): { width: number; height: number; data: Uint8Array } {
