@@ -121,6 +121,39 @@ def test_student_starts_as_the_teachers():
             assert torch.equal(student.state_dict()[name], value), name
 
 
+def test_stage2_distils_the_teachers_masks_or_probabilities(monkeypatch):
+    from samclip_tools.merge import stages
+
+    torch.manual_seed(0)
+    cfg = small_model_config()
+    sam = nets.build_sam_teacher(cfg, 0).eval()
+    student = nets.build_student(cfg, sam, nets.build_clip_teacher(cfg, 1), 2).eval()
+    batch = {
+        "clip": {"pixels": torch.randn(2, 3, 24, 24), "target": torch.randn(2, 32)},
+        "sam": {
+            "pixels": torch.randn(1, 3, 32, 32),
+            "image_index": torch.tensor([0, 0]),
+            "coords": torch.tensor([[[5.0, 7.0], [0.0, 0.0]], [[20.0, 9.0], [0.0, 0.0]]]),
+            "labels": torch.tensor([[1.0, -1.0], [1.0, -1.0]]),
+            "mask_input": None,
+            "kind": "point",
+        },
+    }
+    with torch.no_grad():
+        emb = sam.image_encoder(batch["sam"]["pixels"])[batch["sam"]["image_index"]]
+        t_low, t_iou = prompts.decode(sam.prompt_encoder, sam.mask_decoder, emb, batch["sam"]["coords"], batch["sam"]["labels"], None, 32)
+    chosen = t_low[torch.arange(2), 1 + t_iou[:, 1:].argmax(dim=1)]
+    seen = []
+    monkeypatch.setattr(stages, "mask_loss", lambda logits, target: seen.append(target) or losses.mask_loss(logits, target))
+    for kind, expected in (("masks", (chosen > 0).float()), ("probabilities", torch.sigmoid(chosen))):
+        seen.clear()
+        with torch.no_grad():
+            stages.MergeObjective(student, sam, 10.0, 32, kind)(batch)
+        assert torch.allclose(seen[0], expected, atol=1e-6), kind
+    with pytest.raises(ValueError, match="sam_targets"):
+        stages.MergeObjective(student, sam, 10.0, 32, "logits")
+
+
 def test_prompts_follow_the_decoder_conventions():
     masks = torch.zeros(2, 32, 32, dtype=torch.bool)
     masks[0, 4:10, 6:20] = True

@@ -168,7 +168,7 @@ def run_pipeline(config_path: str, out: Optional[str] = None, skip_export: bool 
     ]
     train_stage(
         "stage2_distillation",
-        MergeObjective(student, sam, merge["lambda_sam"], S),
+        MergeObjective(student, sam, merge["lambda_sam"], S, sec.get("sam_targets", "masks")),
         groups,
         lambda step, rank, ws: {
             "clip": batches.clip_batch(step, sec["clip_batch_size"], rank, ws, low, targets),

@@ -137,12 +137,15 @@ class HeadProbeObjective(nn.Module):
 class MergeObjective(nn.Module):
     """Stage II: L = L_CLIP + λ·L_SAM on one CLIP batch and one SAM batch per step."""
 
-    def __init__(self, student: SamClip, sam_teacher: Sam, lam: float, image_size: int) -> None:
+    def __init__(self, student: SamClip, sam_teacher: Sam, lam: float, image_size: int, sam_targets: str = "masks") -> None:
         super().__init__()
+        if sam_targets not in ("masks", "probabilities"):
+            raise ValueError(f"sam_targets must be 'masks' or 'probabilities', not {sam_targets!r}")
         self.student = student
         self.sam_teacher = sam_teacher
         self.lam = lam
         self.image_size = image_size
+        self.sam_targets = sam_targets
 
     def forward(self, batch: Dict):
         clip, sam = batch["clip"], batch["sam"]
@@ -161,7 +164,12 @@ class MergeObjective(nn.Module):
         else:
             chosen = torch.zeros_like(rows)
             iou_outputs = slice(0, 1)
-        target = (t_low[rows, chosen] > 0).to(low_res.dtype)
+        # "masks": the teacher's thresholded masks (the paper's pseudo-labels); "probabilities": its
+        # sigmoid, so that a student that already answers like the teacher gets no push towards
+        # masks sharper than the teacher's (which degrades the SAM head of a weak teacher).
+        chosen_logits = t_low[rows, chosen]
+        target = torch.sigmoid(chosen_logits.float()) if self.sam_targets == "probabilities" else (chosen_logits > 0).float()
+        target = target.to(low_res.dtype)
         loss_sam = mask_loss(low_res[rows, chosen], target).mean() + F.mse_loss(iou_pred[:, iou_outputs].float(), t_iou[:, iou_outputs].float())
         return loss_clip + self.lam * loss_sam, {"clip": loss_clip, "sam": loss_sam}
 
