@@ -28,6 +28,24 @@ async function freshBundle(name: string): Promise<string> {
 }
 
 describe('convertBundle', () => {
+  it('validates against the fp32 graph run beside the variant when asked, with the same verdicts as against the stored outputs', async () => {
+    const stored = await convertBundle(await freshBundle('against-stored'), { to: 'int8', target: 'ort-node' });
+    const run = await convertBundle(await freshBundle('against-run'), { to: 'int8', target: 'ort-node', validate: { against: 'run' } });
+    expect(run.passed).toBe(true);
+    for (const [index, graph] of run.graphs.entries()) {
+      expect(graph.validation!.reference).toBe('fp32-run');
+      const backend = graph.validation!.backends[0]!;
+      expect(backend.latencyMs?.reference).toBeGreaterThan(0);
+      const storedOutputs = stored.graphs[index]!.validation!.backends[0]!.outputs;
+      expect(backend.outputs.map((o) => o.name).sort()).toEqual(storedOutputs.map((o) => o.name).sort());
+      for (const output of backend.outputs) {
+        // onnxruntime's fp32 and PyTorch's fp32 differ by rounding only, so both references agree closely.
+        expect(output.cosine, output.name).toBeCloseTo(storedOutputs.find((o) => o.name === output.name)!.cosine, 4);
+      }
+    }
+  });
+
+
   it('adds a validated int8 variant with provenance that loads and runs through the registry', async () => {
     const dir = await freshBundle('int8');
     const events: ConversionProgress[] = [];
@@ -39,6 +57,9 @@ describe('convertBundle', () => {
       for (const output of outputs) expect(output.cosine, `${graph.graph}/${output.name}`).toBeGreaterThan(0.99);
       expect(graph.validation!.backends[0]!.latencyMs?.variant).toBeGreaterThan(0);
     }
+    // By default the variant is compared with the exporter's stored fp32 outputs (no fp32 run).
+    expect(report.graphs.map((g) => g.validation!.reference)).toEqual(['stored-outputs', 'stored-outputs']);
+    expect(report.graphs[0]!.validation!.backends[0]!.latencyMs?.reference).toBeUndefined();
     const embeds = report.graphs[0]!.validation!.backends[0]!.outputs.find((o) => o.name === 'dense_embeds')!;
     expect(embeds.labelSource).toBe('text-embeddings');
     expect(report.totals.ratio).toBeLessThan(0.6);

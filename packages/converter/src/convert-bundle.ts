@@ -27,8 +27,13 @@ export interface ConvertBundleOptions extends Omit<ConvertModelOptions, 'onPass'
   variant?: string;
   /** Graphs to convert (default: every graph with an fp32 variant). */
   graphs?: readonly string[];
-  /** `false` skips validation; otherwise the backends to validate on and timed runs per model. */
-  validate?: false | { backends?: readonly string[]; runs?: number };
+  /**
+   * `false` skips validation; otherwise the backends to validate on, timed runs per model, and what
+   * the variant is compared with: `'stored'` (default) the bundle's reference outputs (the exporter's
+   * PyTorch fp32 outputs for the reference inputs, so the fp32 graph is not run and its memory is not
+   * needed), `'run'` the fp32 graph run on each backend beside the variant (also times it).
+   */
+  validate?: false | { backends?: readonly string[]; runs?: number; against?: 'stored' | 'run' };
   thresholds?: ValidationThresholds;
   /** Graphs whose encoded size would pass this many bytes keep their weights in an external .data file (default 1.8e9, under protobuf's 2 GiB). */
   externalDataThreshold?: number;
@@ -165,7 +170,11 @@ export async function convertBundle(bundleDir: string, options: ConvertBundleOpt
   const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   // In place: stage inside the bundle; elsewhere: build the whole output in a sibling, then swap it in.
   const staging = inPlace ? join(source, `.samclip-convert-${suffix}`) : `${outDir}.tmp-${suffix}`;
-  const validation = options.validate === false ? undefined : { backends: options.validate?.backends ?? [DEFAULT_VALIDATION_BACKENDS[settings.target]], runs: options.validate?.runs ?? 1 };
+  const validation = options.validate === false ? undefined : {
+          backends: options.validate?.backends ?? [DEFAULT_VALIDATION_BACKENDS[settings.target]],
+          runs: options.validate?.runs ?? 1,
+          against: options.validate?.against ?? 'stored',
+        };
   const progress = (event: Omit<ConversionProgress, 'total'>) => options.onProgress?.({ ...event, total: graphNames.length });
   const textEmbeddings = validation ? await referenceTextEmbeddings(bundle) : undefined;
 
@@ -206,9 +215,15 @@ export async function convertBundle(bundleDir: string, options: ConvertBundleOpt
         progress({ phase: 'validate', graph, index, message: `validating ${graph} on ${validation.backends.join(', ')}` });
         const feeds: Feeds = {};
         for (const { name, tensor } of await bundle.references().inputs(graph)) feeds[name] = tensor;
+        // A bundle without stored outputs for this graph falls back to running the fp32 graph.
+        const stored = validation.against === 'stored' ? await bundle.references().outputs(graph) : [];
+        const reference =
+          stored.length > 0
+            ? { outputs: Object.fromEntries(stored.map(({ name, tensor }) => [name, tensor])) }
+            : { model: await bundle.readGraph(graph, 'fp32'), externalData: await bundle.readExternalData(graph, 'fp32') };
         report.validation = await validateGraph({
           graph,
-          reference: { model: await bundle.readGraph(graph, 'fp32'), externalData: await bundle.readExternalData(graph, 'fp32') },
+          reference,
           variant: { model: encoded.bytes, ...(variantExternal ? { externalData: variantExternal } : {}) },
           feeds,
           backends: validation.backends,

@@ -1,7 +1,9 @@
 /**
- * Validation: runs the float32 reference and a converted variant on the same inputs through core's
- * backend registry and measures how closely the variant answers. The converter never imports an
- * engine; callers register backends (e.g. `registerOrtNodeBackends()`) before validating.
+ * Validation: runs a converted variant through core's backend registry and measures how closely it
+ * answers like the float32 reference — either the fp32 graph run on the same backend and inputs, or
+ * outputs already known for those inputs (a bundle's exporter-written PyTorch references), which
+ * saves running the fp32 graph and its memory. The converter never imports an engine; callers
+ * register backends (e.g. `registerOrtNodeBackends()`) before validating.
  */
 import { SamClipError, isSamClipError, resolveBackend, tensorToFloat32 } from '@samclip/core';
 import type { Feeds, SessionValue, Tensor } from '@samclip/core';
@@ -47,8 +49,8 @@ export interface OutputReport {
 
 export interface BackendValidation {
   backend: string;
-  /** Median wall time of `runs` session runs, in milliseconds (absent when skipped). */
-  latencyMs?: { reference: number; variant: number };
+  /** Median wall time of `runs` session runs, in milliseconds (absent when skipped; no `reference` when the reference outputs were given). */
+  latencyMs?: { reference?: number; variant: number };
   outputs: OutputReport[];
   /** Set when the backend cannot run even the fp32 graph (an operator it lacks), so there is nothing to compare. */
   skipped?: string;
@@ -56,6 +58,8 @@ export interface BackendValidation {
 
 export interface GraphValidation {
   graph: string;
+  /** What the variant was compared with: the fp32 graph run on each backend, or given reference outputs. */
+  reference: 'fp32-run' | 'stored-outputs';
   backends: BackendValidation[];
   passed: boolean;
   failures: string[];
@@ -63,7 +67,8 @@ export interface GraphValidation {
 
 export interface ValidateGraphInput {
   graph: string;
-  reference: { model: Uint8Array; externalData?: ReadonlyMap<string, Uint8Array> };
+  /** The fp32 graph to run beside the variant, or its known outputs for `feeds`. */
+  reference: { model: Uint8Array; externalData?: ReadonlyMap<string, Uint8Array> } | { outputs: Readonly<Record<string, Tensor>> };
   variant: { model: Uint8Array; externalData?: ReadonlyMap<string, Uint8Array> };
   feeds: Feeds;
   backends: readonly string[];
@@ -142,14 +147,18 @@ function compareOutput(name: string, reference: Tensor, variant: Tensor, thresho
 export async function validateGraph(input: ValidateGraphInput): Promise<GraphValidation> {
   const backends: BackendValidation[] = [];
   const failures: string[] = [];
+  const given = 'outputs' in input.reference ? input.reference.outputs : undefined;
   for (const backend of input.backends) {
-    let reference: Awaited<ReturnType<typeof runTimed>>;
-    try {
-      reference = await runTimed(backend, input.reference, input.feeds, input.runs);
-    } catch (error) {
-      if (!isSamClipError(error, 'UNSUPPORTED_OP') && !isSamClipError(error, 'UNSUPPORTED')) throw error;
-      backends.push({ backend, outputs: [], skipped: `the fp32 graph does not run on ${backend}: ${error.message}` });
-      continue;
+    let reference: { outputs: Readonly<Record<string, Tensor>>; latency?: number };
+    if (given) reference = { outputs: given };
+    else {
+      try {
+        reference = await runTimed(backend, input.reference as { model: Uint8Array }, input.feeds, input.runs);
+      } catch (error) {
+        if (!isSamClipError(error, 'UNSUPPORTED_OP') && !isSamClipError(error, 'UNSUPPORTED')) throw error;
+        backends.push({ backend, outputs: [], skipped: `the fp32 graph does not run on ${backend}: ${error.message}` });
+        continue;
+      }
     }
     const variant = await runTimed(backend, input.variant, input.feeds, input.runs);
     const outputs: OutputReport[] = [];
@@ -162,9 +171,9 @@ export async function validateGraph(input: ValidateGraphInput): Promise<GraphVal
       outputs.push(compareOutput(name, tensor, other, input.thresholds, input.textEmbeddings));
     }
     for (const output of outputs) failures.push(...output.failures.map((f) => `${input.graph} on ${backend}: ${f}`));
-    backends.push({ backend, latencyMs: { reference: reference.latency, variant: variant.latency }, outputs });
+    backends.push({ backend, latencyMs: { ...(reference.latency !== undefined ? { reference: reference.latency } : {}), variant: variant.latency }, outputs });
   }
-  return { graph: input.graph, backends, passed: failures.length === 0, failures };
+  return { graph: input.graph, reference: given ? 'stored-outputs' : 'fp32-run', backends, passed: failures.length === 0, failures };
 }
 
 export function thresholdsFor(graph: string, precision: Precision, user: ValidationThresholds | undefined): Thresholds {

@@ -13,6 +13,7 @@ interface ConvertOptions {
   out?: string;
   json?: boolean;
   validate: boolean;
+  validateAgainst: 'stored' | 'run';
   variant?: string;
 }
 
@@ -40,6 +41,11 @@ export function registerConvertCommand(program: Command, context: CliContext): v
     .option('--out <dir>', 'write a converted copy of the bundle here instead of updating it in place')
     .option('--variant <name>', 'variant name in samclip.json (default: <to>, or <to>-<target> for targets other than ort-node)')
     .option('--no-validate', 'skip validation against fp32 (not recommended)')
+    .addOption(
+      new Option('--validate-against <reference>', "what the variant is compared with: the bundle's stored fp32 reference outputs, or the fp32 graph run beside it (slower; needs the fp32 graph's memory)")
+        .choices(['stored', 'run'])
+        .default('stored'),
+    )
     .option('--json', 'print the conversion report as JSON')
     .action(async (bundle: string, options: ConvertOptions) => {
       await context.loadBackends();
@@ -65,7 +71,7 @@ export function registerConvertCommand(program: Command, context: CliContext): v
           target: options.target,
           ...(options.out !== undefined ? { out: options.out } : {}),
           ...(options.variant !== undefined ? { variant: options.variant } : {}),
-          ...(options.validate ? {} : { validate: false as const }),
+          validate: options.validate ? { against: options.validateAgainst } : false,
           onProgress,
         });
       } catch (error) {
