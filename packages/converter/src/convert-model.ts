@@ -17,6 +17,7 @@ import { createInt4Pass } from './passes/int4-block.js';
 import { createInt8DynamicPass } from './passes/int8-dynamic.js';
 import { createInt8QdqPass } from './passes/int8-qdq.js';
 import { initializerDedupPass } from './passes/initializer-dedup.js';
+import { layerNorm2dFusionPass } from './passes/layernorm2d-fusion.js';
 import { shapeInferencePass } from './passes/shape-inference.js';
 import type { ConversionTarget, Precision, TargetPreset } from './targets.js';
 import { assertPrecision, targetPreset } from './targets.js';
@@ -71,6 +72,8 @@ const HALF_FLOAT_MIN_ELEMENTS = 4096;
 export function buildPipeline(settings: ResolvedSettings, activationRanges?: ConvertModelOptions['activationRanges']): Pass[] {
   const cleanup = [constantFoldingPass, deadNodeEliminationPass, initializerDedupPass, shapeInferencePass];
   const structure: Pass[] = [];
+  // onnxruntime runs LayerNormalization as one contiguous kernel; tfjs has no kernel for it.
+  if (settings.target !== 'tfjs') structure.push(layerNorm2dFusionPass);
   const chunking = settings.preset.chunkAttention;
   if (chunking) {
     // Chunking needs static shapes (from folding and inference above); it must precede quantization so

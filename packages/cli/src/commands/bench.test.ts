@@ -4,7 +4,7 @@ import { REPO_ROOT, TINY_RANDOM, cli } from './test-utils/task-cli.js';
 import type { BundleBench } from './bench.js';
 
 const PAIR = path.join(REPO_ROOT, 'fixtures/tiny-random-sam-clip-pair');
-const STAGES = ['encode', 'firstPrompt', 'decodePerPrompt', 'clipImage', 'textPerLabel', 'total'];
+const STAGES = ['encode', 'encodeCpu', 'firstPrompt', 'decodePerPrompt', 'clipImage', 'textPerLabel', 'total'];
 
 describe('samclip bench', () => {
   it('measures a sam-clip bundle against its sam+clip baseline, side by side', async () => {
@@ -39,9 +39,33 @@ describe('samclip bench', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^samclip bench: 1 runs after 0 warm-up, 1 prompts and 2 labels per image, 160×120 image, backend ort-node$/);
     expect(lines[1]).toMatch(/^stage \(median, min–max\) +tiny-random \(sam-clip\) +tiny-random-sam-clip-pair \(sam\+clip\) +ratio 2\/1$/);
-    for (const row of ['image encoder', 'prompt decoder, per prompt', 'text encoder, per label', 'masks + labels, total', 'peak RSS']) {
+    for (const row of ['image encoder', 'prompt → best mask, per prompt', 'text encoder, per label', 'masks + labels, total', 'peak RSS']) {
       expect(lines.find((l) => l.startsWith(row)), row).toMatch(/\d+\.\d+×$/);
     }
+  });
+
+  it('times the SAM stages alone and the exported encoder on the bare engine (--no-clip --raw-engine)', async () => {
+    const result = await cli(['bench', '--model', TINY_RANDOM, '--backend', 'ort-node', '--runs', '2', '--warmup', '1', '--prompts', '2', '--no-clip', '--raw-engine', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { bundles: BundleBench[] };
+    const [bundle] = report.bundles;
+    expect(Object.keys(bundle!.stages).sort()).toEqual(['decodePerPrompt', 'encode', 'encodeCpu', 'firstPrompt', 'total']);
+    expect(bundle!.raw!.encodeCpu.min).toBeGreaterThan(0);
+    expect(bundle!.raw).toMatchObject({ engine: 'onnxruntime-node', graph: 'backbone', variant: 'fp32' });
+    expect(bundle!.raw!.encode.min).toBeGreaterThan(0);
+    expect(bundle!.raw!.encode.min).toBeLessThanOrEqual(bundle!.raw!.encode.median);
+    // A child process holding one small graph, and this process's high-water mark, both measured.
+    expect(bundle!.raw!.processMaxRssBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(bundle!.processMaxRssBytes).toBeGreaterThanOrEqual(bundle!.peakRssBytes * 0.5);
+
+    const table = await cli(['bench', '--model', TINY_RANDOM, '--backend', 'ort-node', '--runs', '1', '--warmup', '0', '--prompts', '1', '--no-clip', '--raw-engine']);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/1 prompts \(no CLIP\) per image/);
+    expect(lines.find((l) => l.startsWith('text encoder'))).toBeUndefined();
+    expect(lines.find((l) => l.startsWith('image encoder, bare engine'))).toMatch(/ms .*onnxruntime-node, backbone\.fp32$/);
+    expect(lines.find((l) => l.startsWith('image encoder ÷ bare engine'))).toMatch(/wall \d+\.\d{3}×, CPU \d+\.\d{3}×$/);
   });
 
   it('rejects --runs 0 with one line', async () => {

@@ -61,11 +61,17 @@ export function registerEverythingCommand(program: Command, context: CliContext)
     const stderr = context.io.stderr as { write(text: string): unknown; isTTY?: boolean };
     const bar = stderr.isTTY ? new SingleBar({ format: 'segment-everything {bar} {value}/{total} points  {eta_formatted} left  (Ctrl-C cancels)', hideCursor: true, stream: stderr as NodeJS.WriteStream }) : undefined;
     const controller = new AbortController();
-    // The first Ctrl-C stops between decoder runs and writes nothing; a second one kills as usual.
+    // Once the grid is being decoded, the first Ctrl-C stops between decoder runs (each a fraction
+    // of a second) and writes nothing; a second one kills as usual. No handler is installed while
+    // the image is encoded: the engine holds the thread for the whole encoder run, so a handler
+    // would only run after it, and without one Ctrl-C ends the process at once.
     const onInterrupt = (): void => controller.abort();
-    process.once('SIGINT', onInterrupt);
+    let listening = false;
     let started = false;
+    let cancelled = false;
     let masks: EverythingMask[];
+    // The encoder is one engine run of seconds to minutes with no progress of its own.
+    if (bar) stderr.write('segment-everything: encoding the image (Ctrl-C quits)\n');
     try {
       masks = await model.segmentEverything(image, {
         ...settings,
@@ -73,6 +79,10 @@ export function registerEverythingCommand(program: Command, context: CliContext)
         ...(options.templates !== undefined ? { templates: options.templates } : {}),
         signal: controller.signal,
         onProgress: (done, total) => {
+          if (!listening) {
+            process.once('SIGINT', onInterrupt);
+            listening = true;
+          }
           if (!bar) return;
           if (!started) {
             bar.start(total, 0);
@@ -83,6 +93,7 @@ export function registerEverythingCommand(program: Command, context: CliContext)
       });
     } catch (error) {
       if (isSamClipError(error, 'CANCELLED')) {
+        cancelled = true;
         bar?.stop();
         context.io.stderr.write(`samclip: segment-everything cancelled; nothing was written to ${options.out}.\n`);
         context.setExitCode(130);
@@ -92,7 +103,9 @@ export function registerEverythingCommand(program: Command, context: CliContext)
     } finally {
       bar?.stop();
       process.removeListener('SIGINT', onInterrupt);
-      await model.dispose();
+      // A cancelled encode leaves its engine run going: releasing the session under it is not
+      // safe, and the process is about to end anyway.
+      if (!cancelled) await model.dispose();
     }
     const records = masks.map((m) => everythingRecord(m, image.width, image.height));
     await writeOutputs([[options.out, `${JSON.stringify(records)}\n`]]);

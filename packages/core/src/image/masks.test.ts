@@ -60,6 +60,33 @@ describe('mask post-processing', () => {
     expect(maskFromLogits({ width: 4, height: 4, data: new Float32Array(16).fill(-1) }, { imageSize: 16, inputSize: { height: 16, width: 16 }, originalSize: { height: 9, width: 9 } }).area).toBe(0);
   });
 
+  it('fused mask path is bit-identical to thresholding the full map at 1800×1200, smooth or fragmented, any threshold', () => {
+    const M = 256;
+    const geometry = { imageSize: 1024, inputSize: { height: 683, width: 1024 }, originalSize: { height: 1200, width: 1800 } };
+    // A smooth blob (most rows decided without evaluation), a fragmented field (most evaluated), and a
+    // blob with values just above and below the threshold (the decided margin must not misclassify).
+    const blob = new Float32Array(M * M);
+    const fragmented = randomMap(M, M, 11).data;
+    const grazing = new Float32Array(M * M);
+    for (let v = 0; v < M; v++) {
+      for (let u = 0; u < M; u++) {
+        blob[v * M + u] = 12 - Math.hypot(u - 90, v - 60) / 4;
+        grazing[v * M + u] = (u + v) % 3 === 0 ? 1e-7 : u < 128 ? 2e-7 : -1e-7;
+      }
+    }
+    for (const [name, data] of [['blob', blob], ['fragmented', fragmented], ['grazing', grazing]] as const) {
+      for (const threshold of [0, 0.5, -1.5]) {
+        const low = { width: M, height: M, data };
+        const fused = maskFromLogits(low, geometry, threshold);
+        const full = thresholdMap(maskLogitsToImage(low, geometry), threshold);
+        let differing = 0;
+        for (let i = 0; i < full.data.length; i++) if (full.data[i] !== fused.mask.data[i]) differing++;
+        expect(differing, `${name} at ${threshold}`).toBe(0);
+        expect({ area: fused.area, bbox: fused.bbox }, `${name} at ${threshold}`).toEqual(maskStats(full));
+      }
+    }
+  });
+
   it('computes area, COCO bbox and stability', () => {
     const mask = { width: 4, height: 3, data: Uint8Array.from([0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0]) };
     expect(maskStats(mask)).toEqual({ area: 3, bbox: [1, 1, 2, 2] });

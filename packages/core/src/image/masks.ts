@@ -5,7 +5,8 @@
  * The reference (SamPredictor.postprocess_masks) upsamples M×M → S×S with bilinear
  * align_corners=false, crops the unpadded h×w region, then resizes to H×W the same way.
  * {@link upsampleBilinear} + {@link cropMap} reproduce that literally; {@link maskLogitsToImage}
- * folds the three steps into one separable filter that only evaluates the region it needs.
+ * folds the three steps into one separable filter, and {@link maskFromLogits} thresholds it while
+ * evaluating only the pixels near the mask's boundary.
  */
 import { SamClipError } from '../errors.js';
 import type { BinaryMask, FloatMap, ImageSize } from './types.js';
@@ -84,46 +85,72 @@ export function maskLogitsToImageReference(lowRes: FloatMap, geometry: MaskGeome
   return upsampleBilinear(cropped, originalSize.height, originalSize.width);
 }
 
-/** Sparse weights mapping each output position of one axis onto low-res positions (≤ 4 taps). */
+/**
+ * Weights mapping each output position of one axis onto a contiguous run of low-res positions:
+ * position q reads indices first[q] … first[q] + count[q] − 1 with weights weight[q·slots + s].
+ * Upsampling M → S then resizing composes two 2-tap filters into one of at most 3 distinct taps
+ * (usually 2), so evaluating the composed filter costs 2–3 multiply-adds per axis, not 4.
+ */
 interface ComposedTaps {
-  /** Index of the first tap per output position. */
-  start: Int32Array;
-  /** Taps per output position, 4 slots each (unused slots have weight 0). */
-  index: Int32Array;
+  first: Int32Array;
+  count: Int32Array;
+  /** Weight slots per position (the largest count). */
+  slots: number;
   weight: Float64Array;
 }
 
 function composeAxis(lowResSize: number, imageSize: number, inputSize: number, outSize: number): ComposedTaps {
   const up = bilinearAxisTaps(lowResSize, imageSize);
   const down = bilinearAxisTaps(inputSize, outSize);
-  const start = new Int32Array(outSize);
   const index = new Int32Array(outSize * 4);
-  const weight = new Float64Array(outSize * 4);
+  const raw = new Float64Array(outSize * 4);
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  let slots = 1;
   for (let q = 0; q < outSize; q++) {
-    const taps: Array<[number, number]> = [
-      [up.i0[down.i0[q]!]!, down.w0[q]! * up.w0[down.i0[q]!]!],
-      [up.i1[down.i0[q]!]!, down.w0[q]! * up.w1[down.i0[q]!]!],
-      [up.i0[down.i1[q]!]!, down.w1[q]! * up.w0[down.i1[q]!]!],
-      [up.i1[down.i1[q]!]!, down.w1[q]! * up.w1[down.i1[q]!]!],
-    ];
-    start[q] = Math.min(...taps.map((t) => t[0]));
-    for (let t = 0; t < 4; t++) {
-      index[q * 4 + t] = taps[t]![0];
-      weight[q * 4 + t] = taps[t]![1];
+    const d0 = down.i0[q]!;
+    const d1 = down.i1[q]!;
+    const k = q * 4;
+    index[k] = up.i0[d0]!;
+    raw[k] = down.w0[q]! * up.w0[d0]!;
+    index[k + 1] = up.i1[d0]!;
+    raw[k + 1] = down.w0[q]! * up.w1[d0]!;
+    index[k + 2] = up.i0[d1]!;
+    raw[k + 2] = down.w1[q]! * up.w0[d1]!;
+    index[k + 3] = up.i1[d1]!;
+    raw[k + 3] = down.w1[q]! * up.w1[d1]!;
+    let lo = Number.MAX_SAFE_INTEGER;
+    let hi = -1;
+    for (let t = k; t < k + 4; t++) {
+      if (raw[t]! === 0) continue;
+      if (index[t]! < lo) lo = index[t]!;
+      if (index[t]! > hi) hi = index[t]!;
+    }
+    // Bilinear weights sum to 1, so some tap is non-zero; the guard keeps a degenerate axis readable.
+    if (hi < 0) lo = hi = index[k]!;
+    first[q] = lo;
+    count[q] = hi - lo + 1;
+    if (hi - lo + 1 > slots) slots = hi - lo + 1;
+  }
+  const weight = new Float64Array(outSize * slots);
+  for (let q = 0; q < outSize; q++) {
+    for (let t = q * 4; t < q * 4 + 4; t++) {
+      const slot = q * slots + index[t]! - first[q]!;
+      if (raw[t]! !== 0) weight[slot] = weight[slot]! + raw[t]!;
     }
   }
-  return { start, index, weight };
+  return { first, count, slots, weight };
 }
 
-/** Output positions [first, last] of an axis whose taps read a low-res index in [lo, hi] with non-zero weight. */
+/** Output positions [first, last] of an axis that read a low-res index in [lo, hi] with non-zero weight. */
 function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, number] {
   let first = -1;
   let last = -2;
-  const n = taps.index.length / 4;
+  const n = taps.first.length;
   for (let q = 0; q < n; q++) {
-    for (let t = 0; t < 4; t++) {
-      const i = taps.index[q * 4 + t]!;
-      if (taps.weight[q * 4 + t]! !== 0 && i >= lo && i <= hi) {
+    for (let s = 0; s < taps.count[q]!; s++) {
+      const i = taps.first[q]! + s;
+      if (taps.weight[q * taps.slots + s]! !== 0 && i >= lo && i <= hi) {
         if (first < 0) first = q;
         last = q;
         break;
@@ -134,56 +161,108 @@ function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, numb
 }
 
 /**
- * Evaluates the composed filter on output rows [y0, y1] × columns [x0, x1], calling `emit(y, row)`
- * with the row's values for columns x0..x1.
+ * The horizontal pass for one low-res row: out[x − x0] for output columns x0..x1.
  */
-function resampleRegion(
-  lowRes: FloatMap,
-  ax: ComposedTaps,
-  ay: ComposedTaps,
-  region: { x0: number; x1: number; y0: number; y1: number },
-  emit: (y: number, row: Float32Array) => void,
-): void {
-  const { x0, x1, y0, y1 } = region;
-  const width = x1 - x0 + 1;
-  // Low-res rows the region's output rows read.
-  let rowMin = lowRes.height;
-  let rowMax = -1;
-  for (let i = y0 * 4; i < (y1 + 1) * 4; i++) {
-    if (ay.weight[i] !== 0) {
-      rowMin = Math.min(rowMin, ay.index[i]!);
-      rowMax = Math.max(rowMax, ay.index[i]!);
-    }
+function horizontalPass(lowRes: FloatMap, ax: ComposedTaps, row: number, x0: number, x1: number, out: Float64Array): void {
+  const data = lowRes.data;
+  const base = row * lowRes.width;
+  const { first, count, weight, slots } = ax;
+  for (let x = x0; x <= x1; x++) {
+    const src = base + first[x]!;
+    const k = x * slots;
+    const c = count[x]!;
+    let value = data[src]! * weight[k]!;
+    for (let s = 1; s < c; s++) value += data[src + s]! * weight[k + s]!;
+    out[x - x0] = value;
   }
-  const M = lowRes.width;
-  const rows = Math.max(rowMax - rowMin + 1, 0);
-  const horizontal = new Float64Array(rows * width);
-  for (let r = 0; r < rows; r++) {
-    const src = (r + rowMin) * M;
-    const dst = r * width;
-    for (let x = x0; x <= x1; x++) {
-      const k = x * 4;
-      horizontal[dst + x - x0] =
-        lowRes.data[src + ax.index[k]!]! * ax.weight[k]! +
-        lowRes.data[src + ax.index[k + 1]!]! * ax.weight[k + 1]! +
-        lowRes.data[src + ax.index[k + 2]!]! * ax.weight[k + 2]! +
-        lowRes.data[src + ax.index[k + 3]!]! * ax.weight[k + 3]!;
-    }
+}
+
+/**
+ * The vertical pass for output row y: the row's composed filter over the horizontal rows
+ * (`rows[r − rowMin]` holds low-res row r), for columns from..to−1 of a region starting at x0.
+ * Calls `visit(x, value)` per column, value rounded to float32 as maskLogitsToImage stores it.
+ */
+function verticalValues(ay: ComposedTaps, y: number, rows: readonly Float64Array[], rowMin: number, out: Float32Array, from: number, to: number): void {
+  const k = y * ay.slots;
+  const c = ay.count[y]!;
+  const r = ay.first[y]! - rowMin;
+  const h0 = rows[r]!;
+  const w0 = ay.weight[k]!;
+  if (c === 1) {
+    for (let i = from; i < to; i++) out[i] = h0[i]! * w0;
+    return;
   }
-  const row = new Float32Array(width);
-  for (let y = y0; y <= y1; y++) {
-    const k = y * 4;
-    const r0 = (ay.index[k]! - rowMin) * width;
-    const r1 = (ay.index[k + 1]! - rowMin) * width;
-    const r2 = (ay.index[k + 2]! - rowMin) * width;
-    const r3 = (ay.index[k + 3]! - rowMin) * width;
-    const w0 = ay.weight[k]!;
+  const h1 = rows[r + 1]!;
+  const w1 = ay.weight[k + 1]!;
+  if (c === 2) {
+    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1;
+    return;
+  }
+  const h2 = rows[r + 2]!;
+  const w2 = ay.weight[k + 2]!;
+  if (c === 3) {
+    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
+    return;
+  }
+  for (let i = from; i < to; i++) {
+    let value = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
+    for (let s = 3; s < c; s++) value += rows[r + s]![i]! * ay.weight[k + s]!;
+    out[i] = value;
+  }
+}
+
+/**
+ * {@link verticalValues} thresholded in the same loop: writes (value rounded to float32) > threshold
+ * as 0/1 into out[offset + i] for i in from..to−1, without branching per pixel; returns how many are set.
+ */
+function verticalThreshold(ay: ComposedTaps, y: number, rows: readonly Float64Array[], rowMin: number, from: number, to: number, threshold: number, out: Uint8Array, offset: number): number {
+  const k = y * ay.slots;
+  const c = ay.count[y]!;
+  const r = ay.first[y]! - rowMin;
+  const h0 = rows[r]!;
+  const w0 = ay.weight[k]!;
+  let set = 0;
+  if (c === 2) {
+    const h1 = rows[r + 1]!;
+    const w1 = ay.weight[k + 1]!;
+    for (let i = from; i < to; i++) {
+      const bit = Math.fround(h0[i]! * w0 + h1[i]! * w1) > threshold ? 1 : 0;
+      out[offset + i] = bit;
+      set += bit;
+    }
+    return set;
+  }
+  if (c === 3) {
+    const h1 = rows[r + 1]!;
+    const h2 = rows[r + 2]!;
     const w1 = ay.weight[k + 1]!;
     const w2 = ay.weight[k + 2]!;
-    const w3 = ay.weight[k + 3]!;
-    for (let x = 0; x < width; x++) row[x] = horizontal[r0 + x]! * w0 + horizontal[r1 + x]! * w1 + horizontal[r2 + x]! * w2 + horizontal[r3 + x]! * w3;
-    emit(y, row);
+    for (let i = from; i < to; i++) {
+      const bit = Math.fround(h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2) > threshold ? 1 : 0;
+      out[offset + i] = bit;
+      set += bit;
+    }
+    return set;
   }
+  for (let i = from; i < to; i++) {
+    let value = h0[i]! * w0;
+    for (let t = 1; t < c; t++) value += rows[r + t]![i]! * ay.weight[k + t]!;
+    const bit = Math.fround(value) > threshold ? 1 : 0;
+    out[offset + i] = bit;
+    set += bit;
+  }
+  return set;
+}
+
+/** Low-res rows [rowMin, rowMax] read by output rows y0..y1. */
+function rowsRead(ay: ComposedTaps, y0: number, y1: number): [number, number] {
+  let rowMin = Number.MAX_SAFE_INTEGER;
+  let rowMax = -1;
+  for (let y = y0; y <= y1; y++) {
+    rowMin = Math.min(rowMin, ay.first[y]!);
+    rowMax = Math.max(rowMax, ay.first[y]! + ay.count[y]! - 1);
+  }
+  return [rowMin, rowMax];
 }
 
 function composedTaps(lowRes: FloatMap, geometry: MaskGeometry): { ax: ComposedTaps; ay: ComposedTaps } {
@@ -197,32 +276,58 @@ function composedTaps(lowRes: FloatMap, geometry: MaskGeometry): { ax: ComposedT
 /**
  * Low-res logits → logits at the original size, equal to {@link maskLogitsToImageReference} up to
  * float rounding, without building the S×S intermediate: the upsample, crop and resize compose
- * into one ≤4-tap filter per axis, applied horizontally then vertically.
+ * into one ≤3-tap filter per axis, applied horizontally then vertically.
  */
 export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): FloatMap {
   const { ax, ay } = composedTaps(lowRes, geometry);
   const { width, height } = geometry.originalSize;
   const out = new Float32Array(width * height);
-  resampleRegion(lowRes, ax, ay, { x0: 0, x1: width - 1, y0: 0, y1: height - 1 }, (y, row) => out.set(row, y * width));
+  const [rowMin, rowMax] = rowsRead(ay, 0, height - 1);
+  const rows: Float64Array[] = [];
+  for (let r = rowMin; r <= rowMax; r++) {
+    const row = new Float64Array(width);
+    horizontalPass(lowRes, ax, r, 0, width - 1, row);
+    rows.push(row);
+  }
+  for (let y = 0; y < height; y++) verticalValues(ay, y, rows, rowMin, out.subarray(y * width, (y + 1) * width), 0, width);
   return { width, height, data: out };
 }
 
 /**
- * {@link maskLogitsToImage} thresholded, with the mask's area and box gathered in the same pass.
- * Bilinear weights are non-negative and sum to 1, so an output pixel can only exceed the
- * threshold if one of its taps does: only the region reached by low-res cells above the threshold
- * is evaluated. The path for many masks (automatic generation).
+ * Relative margin by which a window's extreme must clear the threshold before the pixels reading
+ * only that window are decided without evaluating them: the composed weights sum to 1 only up to
+ * float32 rounding (≈1e-7), and evaluated values are rounded to float32.
+ */
+const DECIDED_MARGIN = 1e-5;
+
+/** 1: every value in the window is above the threshold; 0: none is; 2: the window straddles it. */
+function windowDecision(min: number, max: number, threshold: number): 0 | 1 | 2 {
+  if (min - threshold > DECIDED_MARGIN * (Math.abs(min) + Math.abs(threshold)) + 1e-30) return 1;
+  if (threshold - max > DECIDED_MARGIN * (Math.abs(max) + Math.abs(threshold)) + 1e-30) return 0;
+  return 2;
+}
+
+/**
+ * {@link maskLogitsToImage} thresholded, with the mask's area and box gathered in the same pass,
+ * bit-identical to thresholding the full map. The composed weights are non-negative and sum to 1,
+ * so a pixel is a convex combination of the ≤3×3 low-res cells it reads: where all of them are
+ * above the threshold a whole stretch of the row is set at once, where none is it stays clear, and
+ * only stretches whose cells straddle the threshold — the mask's boundary — are evaluated. Only
+ * the region reached by low-res cells above the threshold is visited. The path for every mask the
+ * SDK returns without logits (prompted segmentation, automatic generation).
  */
 export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, threshold = 0): { mask: BinaryMask } & MaskStats {
   const { width, height } = geometry.originalSize;
   const data = new Uint8Array(width * height);
-  let u0 = lowRes.width;
+  const M = lowRes.width;
+  const low = lowRes.data;
+  let u0 = M;
   let v0 = lowRes.height;
   let u1 = -1;
   let v1 = -1;
   for (let v = 0; v < lowRes.height; v++) {
-    for (let u = 0; u < lowRes.width; u++) {
-      if (lowRes.data[v * lowRes.width + u]! > threshold) {
+    for (let u = 0; u < M; u++) {
+      if (low[v * M + u]! > threshold) {
         if (u < u0) u0 = u;
         if (u > u1) u1 = u;
         if (v < v0) v0 = v;
@@ -236,30 +341,123 @@ export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, thresho
   const [x0, x1] = reachedRange(ax, u0, u1);
   const [y0, y1] = reachedRange(ay, v0, v1);
   if (x0 < 0 || y0 < 0) return empty;
+  const regionWidth = x1 - x0 + 1;
+
+  // Runs of columns in [x0, x1] that read the same low-res columns.
+  const runList: number[] = [];
+  for (let x = x0; x <= x1; x++) if (x === x0 || ax.first[x] !== ax.first[x - 1] || ax.count[x] !== ax.count[x - 1]) runList.push(x);
+  const runCount = runList.length;
+  runList.push(x1 + 1);
+  const runStart = Int32Array.from(runList);
+
+  // Horizontal rows, computed the first time a straddling stretch needs them.
+  const [rowMin, rowMax] = rowsRead(ay, y0, y1);
+  const rows: Float64Array[] = [];
+  const rowReady = new Uint8Array(rowMax - rowMin + 1);
+  for (let r = rowMin; r <= rowMax; r++) rows.push(new Float64Array(regionWidth));
+
+  // Per low-res row window (the rows an output row reads), one decision per run of columns,
+  // merged into stretches [segStart[i], segStart[i+1]) of equal decision.
+  const columnMin = new Float64Array(M);
+  const columnMax = new Float64Array(M);
+  const segStart = new Int32Array(runCount + 1);
+  const segDecision = new Uint8Array(runCount);
+  let segments = 0;
+  let windowFirst = -1;
+  let windowCount = -1;
+  // When most of the region straddles the threshold (a fragmented mask), one pass over the whole
+  // row is cheaper than stretch by stretch.
+  let wholeRow = false;
+
   let area = 0;
   let bx0 = width;
   let by0 = height;
   let bx1 = -1;
   let by1 = -1;
-  resampleRegion(lowRes, ax, ay, { x0, x1, y0, y1 }, (y, row) => {
-    const base = y * width + x0;
+  for (let y = y0; y <= y1; y++) {
+    if (ay.first[y] !== windowFirst || ay.count[y] !== windowCount) {
+      windowFirst = ay.first[y]!;
+      windowCount = ay.count[y]!;
+      const uFirst = ax.first[x0]!;
+      const uLast = ax.first[x1]! + ax.count[x1]! - 1;
+      for (let u = uFirst; u <= uLast; u++) {
+        let min = Infinity;
+        let max = -Infinity;
+        for (let r = windowFirst; r < windowFirst + windowCount; r++) {
+          const value = low[r * M + u]!;
+          if (value < min) min = value;
+          if (value > max) max = value;
+        }
+        columnMin[u] = min;
+        columnMax[u] = max;
+      }
+      segments = 0;
+      let straddling = 0;
+      for (let run = 0; run < runCount; run++) {
+        const x = runStart[run]!;
+        let min = Infinity;
+        let max = -Infinity;
+        for (let u = ax.first[x]!; u < ax.first[x]! + ax.count[x]!; u++) {
+          if (columnMin[u]! < min) min = columnMin[u]!;
+          if (columnMax[u]! > max) max = columnMax[u]!;
+        }
+        const decision = windowDecision(min, max, threshold);
+        if (decision === 2) straddling += runStart[run + 1]! - x;
+        if (segments === 0 || segDecision[segments - 1] !== decision) {
+          segStart[segments] = x;
+          segDecision[segments] = decision;
+          segments++;
+        }
+      }
+      segStart[segments] = x1 + 1;
+      wholeRow = straddling * 2 > regionWidth;
+    }
+    const base = y * width;
     let first = -1;
     let last = -1;
-    for (let x = 0; x < row.length; x++) {
-      if (row[x]! > threshold) {
-        data[base + x] = 1;
-        area++;
-        if (first < 0) first = x;
+    if (wholeRow || segments > 0) {
+      for (let s = 0; s < ay.count[y]!; s++) {
+        const r = ay.first[y]! + s - rowMin;
+        if (!rowReady[r]) {
+          horizontalPass(lowRes, ax, r + rowMin, x0, x1, rows[r]!);
+          rowReady[r] = 1;
+        }
+      }
+    }
+    if (wholeRow) {
+      area += verticalThreshold(ay, y, rows, rowMin, 0, regionWidth, threshold, data, base + x0);
+    } else {
+      for (let segment = 0; segment < segments; segment++) {
+        const start = segStart[segment]!;
+        const end = segStart[segment + 1]!;
+        const decision = segDecision[segment]!;
+        if (decision === 1) {
+          data.fill(1, base + start, base + end);
+          area += end - start;
+        } else if (decision === 2) {
+          area += verticalThreshold(ay, y, rows, rowMin, start - x0, end - x0, threshold, data, base + x0);
+        }
+      }
+    }
+    for (let x = x0; x <= x1; x++) {
+      if (data[base + x]) {
+        first = x;
+        break;
+      }
+    }
+    for (let x = x1; first >= 0 && x >= first; x--) {
+      if (data[base + x]) {
         last = x;
+        break;
       }
     }
     if (first >= 0) {
-      if (first + x0 < bx0) bx0 = first + x0;
-      if (last + x0 > bx1) bx1 = last + x0;
+      if (first < bx0) bx0 = first;
+      if (last > bx1) bx1 = last;
       if (y < by0) by0 = y;
       by1 = y;
     }
-  });
+  }
   if (area === 0) return empty;
   return { mask: { width, height, data }, area, bbox: [bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1] };
 }

@@ -15,3 +15,4 @@ export {
 } from './samclip.js';
 export { ImageEncoding } from './encoding.js';
 export { GraphRunner, type GraphRunnerOptions } from './runner.js';
+export { pruneToOutputs } from './prune.js';

@@ -6,13 +6,20 @@
 import type { Backend, Feeds, InferenceSession, SessionOptions, SessionValue } from '../backend/types.js';
 import type { Bundle } from '../bundle/bundle.js';
 import { SamClipError } from '../errors.js';
+import { decodeModel, encodeModel } from '../graph/codec.js';
 import type { Tensor } from '../graph/types.js';
 import type { Role } from '../schema/roles.js';
+import { pruneToOutputs } from './prune.js';
 
 export interface GraphRunnerOptions {
   /** Variant per graph name or role, or one variant for every graph (default: each graph's fp32). */
   variant?: string | Readonly<Record<string, string>>;
   sessionOptions?: SessionOptions;
+  /**
+   * The only outputs ever fetched from the graphs of a role: their sessions are created from the
+   * graph pruned to these outputs, so the engine does not run nodes whose results nobody reads.
+   */
+  fetchedOutputs?: Partial<Record<Role, readonly string[]>>;
 }
 
 async function toCpu(value: SessionValue): Promise<Tensor> {
@@ -58,17 +65,31 @@ export class GraphRunner {
     if (!session) {
       const variant = this.variantOf(graph);
       session = (async () => {
-        const bytes = await this.bundle.readGraph(graph, variant);
         const externalData = await this.bundle.readExternalData(graph, variant);
         const options: SessionOptions = { ...this.#options.sessionOptions };
         if (externalData.size > 0) options.externalData = externalData;
-        return this.backend.createSession(bytes, options);
+        return this.backend.createSession(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), externalData.size > 0), options);
       })();
       // A failed creation is not cached, so a later call can retry (e.g. after freeing memory).
       session.catch(() => this.#sessions.delete(graph));
       this.#sessions.set(graph, session);
     }
     return session;
+  }
+
+  /**
+   * The graph's bytes pruned to the outputs its role fetches (see `fetchedOutputs`); the bytes as
+   * stored when nothing would be dropped, when a fetched output is missing (the run then reports
+   * it), or when weights live in external data (kept byte-for-byte as the bundle lists them).
+   */
+  #prunedGraph(graph: string, bytes: Uint8Array, hasExternalData: boolean): Uint8Array {
+    const fetched = this.#options.fetchedOutputs?.[this.bundle.graph(graph).role];
+    if (!fetched || hasExternalData) return bytes;
+    const model = decodeModel(bytes);
+    const declared = model.graph.outputs.map((output) => output.name);
+    if (declared.every((name) => fetched.includes(name)) || !fetched.every((name) => declared.includes(name))) return bytes;
+    pruneToOutputs(model, fetched);
+    return encodeModel(model);
   }
 
   /** Runs a graph and returns the requested outputs as CPU tensors. */

@@ -58,6 +58,11 @@ export interface SegmentOptions {
   multimask?: boolean;
   /** Also return mask logits at the original size. */
   returnLogits?: boolean;
+  /**
+   * Return only the highest-scoring of the masks `multimask` selects (then `best` is 0), so only
+   * that one is resampled to the original size: the interactive click → mask path.
+   */
+  bestOnly?: boolean;
 }
 
 export interface SegmentResult {
@@ -140,9 +145,15 @@ export interface SegmentEverythingOptions {
   templates?: TemplateSpec;
   /** Include each mask as a bitmap besides its RLE (default false). */
   returnMasks?: boolean;
-  /** Called after each grid point is decoded (for progress displays). */
+  /** Called with done = 0 once the image is encoded, then after each grid point is decoded (for progress displays). */
   onProgress?: (done: number, total: number) => void;
-  /** Aborting stops between decoder runs with CANCELLED. */
+  /**
+   * Aborting rejects with CANCELLED between decoder runs, between the masks being resampled to
+   * full size, and while the image is being encoded as soon as the engine yields the thread: at
+   * once on engines that run off it, after the run on onnxruntime-node, whose `run` holds it (run
+   * the model in a worker — core's WorkerPool — to stop an encoder mid-run). An abandoned encoder
+   * run finishes in the background and a new call on the same pixels shares it.
+   */
   signal?: AbortSignal;
 }
 
@@ -158,6 +169,35 @@ export interface EverythingMask {
   /** The grid point that produced the mask, in image pixels. */
   point: { x: number; y: number };
   label?: LabelScore;
+}
+
+/** The prompt-decoder outputs the SDK reads. */
+const DECODER_OUTPUTS = ['iou_predictions', 'low_res_masks'] as const;
+
+/**
+ * `work`, or a rejection with `cancel()` as soon as `signal` aborts. An engine run cannot be
+ * interrupted, so the work itself goes on; its eventual failure is not reported twice.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, cancel: () => Error): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => undefined);
+      reject(cancel());
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function promptError(error: unknown): never {
@@ -195,6 +235,7 @@ export class SamClip {
   readonly #cache: EncodingCache;
   readonly #limits: ImageLimits;
   readonly #textCache = new Map<string, Float32Array>();
+  readonly #pendingEncodes = new Map<string, Promise<ImageEncoding>>();
   readonly #textCacheSize: number;
   #tokenizer: Promise<ClipTokenizer> | undefined;
 
@@ -215,6 +256,8 @@ export class SamClip {
     const runnerOptions: ConstructorParameters<typeof GraphRunner>[3] = {};
     if (options.variant !== undefined) runnerOptions.variant = options.variant;
     if (options.sessionOptions !== undefined) runnerOptions.sessionOptions = options.sessionOptions;
+    // The SDK post-processes the chosen low-res mask itself; the decoder's own full-size `masks` is never read.
+    runnerOptions.fetchedOutputs = { prompt_decoder: DECODER_OUTPUTS };
     const runner = new GraphRunner(loaded, resolved.backend, resolved.name, runnerOptions);
     // Check every variant choice up front so a typo fails at load, not on the first image.
     for (const graph of loaded.graphNames()) runner.variantOf(graph);
@@ -289,6 +332,20 @@ export class SamClip {
     const key = `${sizeKey(rgb)}:${await sha256Hex(rgb.data)}`;
     const cached = this.#cache.get(key);
     if (cached) return cached;
+    // The same pixels asked for again while their encoder run is in flight (a cancelled task
+    // leaves it running) share that run instead of starting a second one.
+    const pending = this.#pendingEncodes.get(key);
+    if (pending) return pending;
+    const encoded = this.#encodeNew(key, rgb);
+    this.#pendingEncodes.set(key, encoded);
+    try {
+      return await encoded;
+    } finally {
+      this.#pendingEncodes.delete(key);
+    }
+  }
+
+  async #encodeNew(key: string, rgb: RgbImage): Promise<ImageEncoding> {
     const inputSize = this.#hasRole('prompt_decoder') ? resizedSizeForLongestSide(rgb, this.#samPreprocess.longestSide) : { height: rgb.height, width: rgb.width };
     const encoding = new ImageEncoding(key, rgb, inputSize, (disposed) => this.#cache.delete(disposed));
     try {
@@ -381,16 +438,12 @@ export class SamClip {
   }
 
   /**
-   * One prompt-decoder run; only `iou_predictions` and `low_res_masks` are read (the SDK upsamples
-   * masks itself). `skipFullSizeMasks` feeds orig_im_size = 1×1 so the graph's own full-size
-   * `masks` output (which only orig_im_size feeds in Meta's export) costs nothing; the batch paths
-   * that call the decoder hundreds of times use it.
+   * One prompt-decoder run; only `iou_predictions` and `low_res_masks` are read: the SDK upsamples
+   * the masks it returns itself. The runner prunes the graph's full-size `masks` output away, and
+   * orig_im_size = 1×1 keeps that output cheap where the graph could not be pruned (weights in
+   * external data), since only `masks` reads orig_im_size in Meta's export.
    */
-  async #decode(
-    encoding: ImageEncoding,
-    prompt: SamPrompt | SamDecoderInputs,
-    skipFullSizeMasks = false,
-  ): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number }> {
+  async #decode(encoding: ImageEncoding, prompt: SamPrompt | SamDecoderInputs): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number }> {
     const graph = this.#graph('prompt_decoder', 'Segmentation');
     const maskSize = this.#configValue('maskInputSize', graph);
     const inputs = 'pointCoords' in prompt ? prompt : this.#promptInputs(encoding.originalSize, prompt);
@@ -403,9 +456,9 @@ export class SamClip {
         point_labels: createTensor('float32', [1, inputs.numPoints], inputs.pointLabels),
         mask_input: createTensor('float32', [1, 1, maskSize, maskSize], inputs.maskInput),
         has_mask_input: createTensor('float32', [1], inputs.hasMaskInput),
-        orig_im_size: createTensor('float32', [2], skipFullSizeMasks ? Float32Array.of(1, 1) : inputs.origImSize),
+        orig_im_size: createTensor('float32', [2], Float32Array.of(1, 1)),
       },
-      ['iou_predictions', 'low_res_masks'],
+      DECODER_OUTPUTS,
     );
     const iou = float32Output(out, 'iou_predictions', graph);
     const lowRes = float32Output(out, 'low_res_masks', graph);
@@ -425,17 +478,23 @@ export class SamClip {
     const { iou, lowRes, count, maskSize } = await this.#decode(encoding, inputs);
     const multimask = options.multimask ?? true;
     // Meta's export puts the single-mask output first, then the three multimask outputs.
-    const indices = count === 1 ? [0] : multimask ? [1, 2, 3].filter((i) => i < count) : [0];
+    const candidates = count === 1 ? [0] : multimask ? [1, 2, 3].filter((i) => i < count) : [0];
+    const indices = options.bestOnly ? [candidates[argmax(candidates.map((i) => iou[i]!))]!] : candidates;
     const geometry = this.#maskGeometry(encoding);
     const result: SegmentResult = { masks: [], scores: [], best: 0, lowResLogits: [] };
     if (options.returnLogits) result.logits = [];
     for (const index of indices) {
       const plane = maskPlane(lowRes, index, maskSize, maskSize);
-      const logits = maskLogitsToImage(plane, geometry);
-      result.masks.push(thresholdMap(logits, 0));
+      if (result.logits) {
+        const logits = maskLogitsToImage(plane, geometry);
+        result.masks.push(thresholdMap(logits, 0));
+        result.logits.push(logits);
+      } else {
+        // Without logits to return, only the pixels near the mask's boundary are resampled.
+        result.masks.push(maskFromLogits(plane, geometry, 0).mask);
+      }
       result.scores.push(iou[index]!);
       result.lowResLogits.push({ width: maskSize, height: maskSize, data: Float32Array.from(plane.data) });
-      result.logits?.push(logits);
     }
     result.best = argmax(result.scores);
     return result;
@@ -655,7 +714,7 @@ export class SamClip {
       // The class probability as mask logits (log-odds, clamped to SAM's usual range).
       const logOdds = gridProbs[c]!.map((p) => Math.max(-20, Math.min(20, Math.log(Math.max(p, 1e-9) / Math.max(1 - p, 1e-9)))));
       const maskInput = gridMapToMaskInput(grid, logOdds, maskSize, -20);
-      const { lowRes } = await this.#decode(encoding, { points, mask: { width: maskSize, height: maskSize, data: maskInput } }, true);
+      const { lowRes } = await this.#decode(encoding, { points, mask: { width: maskSize, height: maskSize, data: maskInput } });
       const logits = maskLogitsToImage(maskPlane(lowRes, 0, maskSize, maskSize), geometry).data;
       for (let i = 0; i < pixels; i++) {
         if (logits[i]! > bestSam[i]!) {
@@ -693,10 +752,15 @@ export class SamClip {
       this.#graph('text_encoder', 'Mask labelling');
     }
 
-    const encoding = await this.encode(image);
+    const grid = buildPointGrid(pointsPerSide);
+    const total = grid.length / 2;
+    const cancelled = (done: number, stage: string): SamClipError =>
+      new SamClipError('CANCELLED', `segmentEverything was cancelled while ${stage}.`, { done, total, stage });
+    if (options.signal?.aborted) throw cancelled(0, 'starting');
+    const encoding = await untilAborted(this.encode(image), options.signal, () => cancelled(0, 'encoding the image'));
     const geometry = this.#maskGeometry(encoding);
     const { width, height } = encoding.originalSize;
-    const grid = buildPointGrid(pointsPerSide);
+    options.onProgress?.(0, total);
 
     interface Candidate {
       lowRes: FloatMap;
@@ -710,11 +774,10 @@ export class SamClip {
     // Image pixels per low-res cell along each axis (low-res cells cover the padded S×S input).
     const cellX = (geometry.imageSize * width) / encoding.inputSize.width;
     const cellY = (geometry.imageSize * height) / encoding.inputSize.height;
-    const total = grid.length / 2;
     for (let p = 0; p < total; p++) {
-      if (options.signal?.aborted) throw new SamClipError('CANCELLED', 'segmentEverything was cancelled.', { done: p, total });
+      if (options.signal?.aborted) throw cancelled(p, 'decoding the point grid');
       const point = { x: grid[p * 2]! * width, y: grid[p * 2 + 1]! * height };
-      const { iou, lowRes, count, maskSize } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] }, true);
+      const { iou, lowRes, count, maskSize } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] });
       // Low-res cells over the resized image (the rest is padding).
       const validW = Math.min(maskSize, Math.ceil((encoding.inputSize.width * maskSize) / geometry.imageSize));
       const validH = Math.min(maskSize, Math.ceil((encoding.inputSize.height * maskSize) / geometry.imageSize));
@@ -740,8 +803,8 @@ export class SamClip {
 
     let labelFor: ((mask: BinaryMask, bbox: readonly [number, number, number, number]) => LabelScore) | undefined;
     if (labels && candidates.length > 0) {
-      const dense = await this.#denseGrid(encoding);
-      const { embeddings, dim } = await this.#classEmbeddings(labels, options.templates);
+      const dense = await untilAborted(this.#denseGrid(encoding), options.signal, () => cancelled(total, 'embedding the labels'));
+      const { embeddings, dim } = await untilAborted(this.#classEmbeddings(labels, options.templates), options.signal, () => cancelled(total, 'embedding the labels'));
       labelFor = (mask, bbox) => {
         const pooled = new Float32Array(dim);
         let used = 0;
@@ -783,6 +846,7 @@ export class SamClip {
     const order = nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.iou), nmsThreshold);
     const records: EverythingMask[] = [];
     for (const index of order) {
+      if (options.signal?.aborted) throw cancelled(total, 'resampling the masks');
       const candidate = candidates[index]!;
       const { mask, area, bbox } = maskFromLogits(candidate.lowRes, geometry, 0);
       if (area === 0 || area < minArea) continue;

@@ -1,0 +1,145 @@
+/**
+ * The decoder fast path against the graph as exported, on the tiny-random fixture: the prompt
+ * decoder pruned to the outputs the SDK reads gives the same low-res logits and scores as the
+ * full graph, and the masks `segment` returns (thresholded only near their boundary) equal both
+ * the thresholded full-size logits and the graph's own full-size `masks` output.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../backend/types.js';
+import { BackendRegistry, backendRegistry } from '../backend/registry.js';
+import { openBundle } from '../bundle/node.js';
+import type { Bundle } from '../bundle/bundle.js';
+import { decodeModel, encodeModel } from '../graph/codec.js';
+import { createTensor } from '../graph/tensor.js';
+import type { Tensor } from '../graph/types.js';
+import { maskIoU, thresholdMap } from '../image/masks.js';
+import { loadSamClip } from './node.js';
+import { pruneToOutputs } from './prune.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const FIXTURE = path.join(repoRoot, 'fixtures/tiny-random');
+const present = existsSync(path.join(FIXTURE, 'references/prompt_decoder/input_0.pb'));
+if (!present && process.env.CI) throw new Error(`fixture missing: ${FIXTURE}; generate it with the exporter in tools/ before running CI.`);
+const ORT_NODE_ENTRY = '../../../backend-ort/src/node.js';
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () => {
+  let bundle: Bundle;
+  let backend: Backend;
+  let feeds: Record<string, Tensor>;
+
+  beforeAll(async () => {
+    const { registerOrtNodeBackends } = (await import(/* @vite-ignore */ ORT_NODE_ENTRY)) as { registerOrtNodeBackends(options: Record<string, false>): string[] };
+    registerOrtNodeBackends({ 'ort-node-webgpu': false, 'ort-wasm': false });
+    backend = (await backendRegistry.resolve('ort-node')).backend;
+    bundle = await openBundle(FIXTURE);
+    feeds = {};
+    for (const { name, tensor } of await bundle.references().inputs('prompt_decoder')) feeds[name] = tensor;
+  });
+
+  it('prunes the full-size masks branch and keeps low-res logits and scores', async () => {
+    const bytes = await bundle.readGraph('prompt_decoder');
+    const model = decodeModel(bytes);
+    const nodes = model.graph.nodes.length;
+    const removed = pruneToOutputs(model, ['iou_predictions', 'low_res_masks']);
+    expect(removed).toBeGreaterThan(0);
+    expect(model.graph.nodes.length).toBe(nodes - removed);
+    expect(model.graph.outputs.map((o) => o.name).sort()).toEqual(['iou_predictions', 'low_res_masks']);
+    // Inputs stay declared: orig_im_size is still accepted though nothing reads it any more.
+    expect(model.graph.inputs.map((i) => i.name)).toContain('orig_im_size');
+    const full = await backend.createSession(bytes);
+    const pruned = await backend.createSession(encodeModel(model));
+    try {
+      const a = await full.run(feeds);
+      const b = await pruned.run(feeds);
+      expect(Object.keys(b).sort()).toEqual(['iou_predictions', 'low_res_masks']);
+      for (const name of ['iou_predictions', 'low_res_masks']) {
+        expect(maxAbsDiff((a[name] as Tensor<'float32'>).data, (b[name] as Tensor<'float32'>).data), name).toBeLessThanOrEqual(1e-4);
+      }
+    } finally {
+      await full.dispose();
+      await pruned.dispose();
+    }
+  });
+
+  it('opens the decoder session on the pruned graph, other graphs as stored', async () => {
+    const created: Array<{ outputs: string[]; inputs: string[] }> = [];
+    const spy: Backend = {
+      init: () => backend.init(),
+      isSupported: () => backend.isSupported(),
+      createSession: (bytes, options) => {
+        const graph = decodeModel(bytes).graph;
+        created.push({ outputs: graph.outputs.map((o) => o.name), inputs: graph.inputs.map((i) => i.name) });
+        return backend.createSession(bytes, options);
+      },
+    };
+    const registry = new BackendRegistry();
+    registry.register('spy', spy);
+    const samclip = await loadSamClip(FIXTURE, { backend: 'spy', registry });
+    try {
+      const image = { width: 96, height: 64, data: new Uint8Array(96 * 64 * 3).fill(90) };
+      const result = await samclip.segment(image, { points: [{ x: 40, y: 30, label: 'foreground' }] });
+      expect(result.masks).toHaveLength(3);
+      const decoder = created.find((c) => c.inputs.includes('point_coords'));
+      expect(decoder?.outputs.sort()).toEqual(['iou_predictions', 'low_res_masks']);
+      expect(created.find((c) => c.outputs.includes('backbone_features'))).toBeDefined();
+    } finally {
+      await samclip.dispose();
+    }
+  });
+
+  it('segment returns the masks of the full graph and of thresholding the full-size logits', async () => {
+    const samclip = await loadSamClip(FIXTURE, { backend: 'ort-node' });
+    const full = await backend.createSession(await bundle.readGraph('prompt_decoder'));
+    try {
+      const image = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 3).map((_, i) => (i * 37) % 251) };
+      const encoding = await samclip.encode(image);
+      const point = { x: 70, y: 50, label: 'foreground' as const };
+      const fast = await samclip.segment(encoding, { points: [point] });
+      const withLogits = await samclip.segment(encoding, { points: [point] }, { returnLogits: true });
+      expect(fast.scores).toEqual(withLogits.scores);
+      fast.masks.forEach((mask, k) => expect(mask.data, `mask ${k}`).toEqual(thresholdMap(withLogits.logits![k]!).data));
+      const best = await samclip.segment(encoding, { points: [point] }, { bestOnly: true });
+      expect(best.best).toBe(0);
+      expect(best.scores).toEqual([fast.scores[fast.best]]);
+      expect(best.masks[0]!.data).toEqual(fast.masks[fast.best]!.data);
+      expect(best.lowResLogits[0]!.data).toEqual(fast.lowResLogits[fast.best]!.data);
+
+      // The graph as exported, fed the same prompt and the real orig_im_size, upsamples in-graph.
+      // segment() memoised the SAM neck's embeddings on the encoding; read them back.
+      const imageEmbeddings = await encoding.memo<Tensor>('sam_neck', () => Promise.reject(new Error('segment() did not memoise the SAM embeddings')));
+      const { imageSize, gridSize } = bundle.config;
+      const maskSize = bundle.config.maskInputSize ?? gridSize! * 4;
+      const scale = imageSize! / 160;
+      const graphFeeds = {
+        ...feeds,
+        point_coords: createTensor('float32', [1, 2, 2], Float32Array.of(point.x * scale, point.y * scale, 0, 0)),
+        point_labels: createTensor('float32', [1, 2], Float32Array.of(1, -1)),
+        has_mask_input: createTensor('float32', [1], Float32Array.of(0)),
+        mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)),
+        orig_im_size: createTensor('float32', [2], Float32Array.of(120, 160)),
+        image_embeddings: imageEmbeddings,
+      };
+      const out = await full.run(graphFeeds);
+      const masks = out.masks as Tensor<'float32'>;
+      const [, count, height, width] = masks.dims as [number, number, number, number];
+      expect([width, height]).toEqual([160, 120]);
+      for (let k = 1; k < count; k++) {
+        const plane = thresholdMap({ width, height, data: masks.data.subarray(k * width * height, (k + 1) * width * height) });
+        expect(maskIoU(plane, fast.masks[k - 1]!), `mask ${k}`).toBeGreaterThanOrEqual(0.999);
+      }
+    } finally {
+      await full.dispose();
+      await samclip.dispose();
+    }
+  });
+});
