@@ -36,6 +36,8 @@ export interface OrtEngine {
   readonly deviceOutputs: boolean;
   /** Whether `SessionOptions.threads` maps to ORT's intra-op threads (the wasm engine sizes its pool once, globally). */
   readonly sessionThreads: boolean;
+  /** Whether the engine opens ONNX files by path itself (onnxruntime-node), enabling `createSessionFromFile`. */
+  readonly readsFiles?: boolean;
   readonly defaults: Required<OrtSessionDefaults>;
   /** Copies a device-resident output to the CPU. */
   download(ort: OrtApi, tensor: OrtTensor): Promise<Tensor>;
@@ -55,10 +57,13 @@ export class OrtBackend implements Backend {
   #loaded: Promise<{ ort: OrtApi } | { reason: string; cause?: unknown }> | undefined;
   #providers: Promise<readonly ExecutionProvider[]> | undefined;
   readonly #sessions = new Set<OrtInferenceSession>();
+  /** Present on engines that read ONNX files themselves (see `Backend.createSessionFromFile`). */
+  readonly createSessionFromFile?: (file: string, options?: SessionOptions) => Promise<InferenceSession>;
 
   constructor(engine: OrtEngine) {
     this.name = engine.name;
     this.#engine = engine;
+    if (engine.readsFiles) this.createSessionFromFile = (file, options) => this.#createSession(file, options);
   }
 
   async isSupported(): Promise<SupportAnswer> {
@@ -81,8 +86,15 @@ export class OrtBackend implements Backend {
     return providers.map((provider) => (typeof provider === 'string' ? provider : provider.name));
   }
 
-  async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+  createSession(model: Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+    return this.#createSession(model, options);
+  }
+
+  async #createSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<InferenceSession> {
     const { ort, providers } = await this.#ready();
+    if (typeof model === 'string' && options.externalData !== undefined) {
+      throw new SamClipError('INVALID_ARGUMENT', `${this.name}: a session from a file reads its external data beside the file; do not pass externalData as well.`, { backend: this.name });
+    }
     const ortOptions = this.#sessionOptions(options, providers);
     let created: Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
     try {
@@ -90,7 +102,7 @@ export class OrtBackend implements Backend {
     } catch (error) {
       throw new SamClipError(
         'SESSION',
-        `${this.name}: onnxruntime could not create a session for this graph: ${errorMessage(error)}`,
+        `${this.name}: onnxruntime could not create a session for ${typeof model === 'string' ? model : 'this graph'}: ${errorMessage(error)}`,
         { backend: this.name },
         { cause: error },
       );

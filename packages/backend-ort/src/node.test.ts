@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendRegistry, createTensor, encodeModel, isSamClipError, resolveBackend } from '@samclip/core';
 import type { Backend, DeviceTensor, InferenceSession, Model, Tensor } from '@samclip/core';
@@ -107,6 +110,30 @@ describe.each([
     const out = await session.run({ a: createTensor('float32', [3], [1, 2, 3]) });
     expect(Array.from((out.c as Tensor).data as Float32Array)).toEqual([11, 22, 33]);
     await session.dispose();
+  });
+
+  it(name === 'ort-node' ? 'opens a session from a file, with its external data beside it' : 'has no file sessions (the engine cannot read files)', async () => {
+    if (name !== 'ort-node') {
+      expect(backend.createSessionFromFile).toBeUndefined();
+      return;
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'samclip-ort-file-'));
+    try {
+      const { model, weights } = externalDataModel();
+      await writeFile(join(dir, 'model.onnx'), model);
+      await writeFile(join(dir, 'weights.bin'), weights);
+      const session = await backend.createSessionFromFile!(join(dir, 'model.onnx'), { threads: 1 });
+      const out = await session.run({ a: createTensor('float32', [3], [1, 2, 3]) });
+      expect(Array.from((out.c as Tensor).data as Float32Array)).toEqual([11, 22, 33]);
+      await session.dispose();
+      const missing = await backend.createSessionFromFile!(join(dir, 'absent.onnx')).catch((e: unknown) => e);
+      expect(isSamClipError(missing, 'SESSION')).toBe(true);
+      expect((missing as Error).message).toContain('absent.onnx');
+      const both = await backend.createSessionFromFile!(join(dir, 'model.onnx'), { externalData: new Map([['weights.bin', weights]]) }).catch((e: unknown) => e);
+      expect(isSamClipError(both, 'INVALID_ARGUMENT')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with SESSION naming the backend when external data is missing', async () => {

@@ -113,6 +113,7 @@ export function createOrtNodeBackend(options: OrtNodeBackendOptions = {}): OrtBa
     executionProviders: async () => nodeProviders(await loadOrtNode(), options),
     deviceOutputs: false,
     sessionThreads: true,
+    readsFiles: true,
     defaults: {
       enableCpuMemArena: options.enableCpuMemArena ?? false,
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
@@ -157,6 +158,7 @@ export function createOrtNodeWebGpuBackend(options: OrtNodeWebGpuBackendOptions 
     executionProviders: async () => ['webgpu'],
     deviceOutputs: true,
     sessionThreads: true,
+    readsFiles: true,
     defaults: {
       // CPU-side tensors are few and small under the WebGPU EP; ORT's default arena is kept.
       enableCpuMemArena: options.enableCpuMemArena ?? true,

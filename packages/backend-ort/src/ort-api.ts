@@ -14,6 +14,7 @@ export type OrtValueMetadata = InferenceSession.ValueMetadata;
 export interface OrtApi {
   readonly Tensor: typeof OrtWeb.Tensor;
   readonly InferenceSession: {
-    create(model: Uint8Array, options?: OrtSessionOptions): Promise<OrtSession>;
+    /** A path is read by the engine itself (onnxruntime-node only). */
+    create(model: Uint8Array | string, options?: OrtSessionOptions): Promise<OrtSession>;
   };
 }

@@ -52,5 +52,11 @@ export interface Backend {
   /** Operator types (domain-qualified as `domain::Op` for non-default domains) this backend can run; undefined = not known ahead. */
   supportedOps?(): ReadonlySet<string> | undefined;
   createSession(model: Uint8Array, options?: SessionOptions): Promise<InferenceSession>;
+  /**
+   * Optional (engines that read files themselves, e.g. onnxruntime-node): a session from an ONNX file
+   * on the local file system, external data resolved beside it. Saves holding the model's bytes in
+   * JavaScript while the engine builds its own copy of the weights.
+   */
+  createSessionFromFile?(file: string, options?: SessionOptions): Promise<InferenceSession>;
   dispose?(): Promise<void>;
 }

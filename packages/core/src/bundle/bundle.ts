@@ -9,7 +9,7 @@ import { validateGraphContract } from '../schema/contracts.js';
 import type { SamClipConfig } from '../schema/config.js';
 import type { BundleKind, Role } from '../schema/roles.js';
 import type { DownloadCache } from './cache.js';
-import { verifyFileEntry } from './integrity.js';
+import { assertFileMatches, verifyFileEntry } from './integrity.js';
 import { bundleDirname, manifestFiles } from './manifest.js';
 import type { BundleManifest, FileEntry, GraphEntry, GraphVariant } from './manifest.js';
 import type { BundleSource, ReadOptions } from './source.js';
@@ -140,6 +140,25 @@ export class Bundle {
       });
     }
     return this.readEntry(entry, options);
+  }
+
+  /**
+   * For bundles on the local file system: the absolute path of a variant's ONNX file once it and its
+   * external-data files are verified (streamed, not held in memory); undefined for other sources.
+   * Engines that read files themselves (`Backend.createSessionFromFile`) load it without a copy in
+   * JavaScript. The file is verified when this is called, not when the engine reads it.
+   */
+  async graphFile(graph: string, variant = this.defaultVariant(graph)): Promise<string | undefined> {
+    const localFile = this.source.localFile?.bind(this.source);
+    if (!localFile) return undefined;
+    const entry = this.variant(graph, variant);
+    let path: string | undefined;
+    for (const file of [entry, ...(entry.externalData ?? [])]) {
+      const measured = await localFile(file.file);
+      assertFileMatches(file, measured.bytes, measured.sha256, this.source.describe());
+      path ??= measured.file;
+    }
+    return path;
   }
 
   /** Verified ONNX bytes of one variant of a graph. */

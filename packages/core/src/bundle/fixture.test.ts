@@ -1,4 +1,10 @@
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSamClipError } from '../errors.js';
+import { loadBundle } from './load.js';
+import { memorySource } from './source.js';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inspectBundle } from './inspect.js';
@@ -19,6 +25,29 @@ describe('fixtures/tiny-random', () => {
     for (const graph of report.graphs) {
       for (const variant of graph.variants) expect(variant.parameters).toBeGreaterThan(0);
     }
+  });
+
+  it.runIf(present)('gives verified local paths of graph files, and refuses a changed file', async () => {
+    const bundle = await loadBundleFromDirectory(fixture);
+    const graph = bundle.graphNames()[0]!;
+    const file = await bundle.graphFile(graph);
+    expect(file).toBe(join(fixture, ...bundle.variant(graph).file.split('/')));
+    const copy = await mkdtemp(join(tmpdir(), 'samclip-graphfile-'));
+    try {
+      await cp(fixture, copy, { recursive: true });
+      const changed = await loadBundleFromDirectory(copy);
+      const target = join(copy, ...changed.variant(graph).file.split('/'));
+      const bytes = await readFile(target);
+      bytes[bytes.length - 1] ^= 1;
+      await writeFile(target, bytes);
+      const error = await changed.graphFile(graph).catch((e: unknown) => e);
+      expect(isSamClipError(error, 'INTEGRITY')).toBe(true);
+      expect((error as Error).message).toContain(changed.variant(graph).file);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+    const inMemory = await loadBundle(memorySource({ files: { 'samclip.json': await readFile(join(fixture, 'samclip.json')) } }));
+    expect(await inMemory.graphFile(graph)).toBeUndefined();
   });
 
   it.runIf(present)('reads reference tensors named after the graph inputs', async () => {

@@ -22,15 +22,19 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Throws INTEGRITY naming the file when `bytes` differ in size or sha256 from `entry`. */
 export async function verifyFileEntry(entry: FileEntry, bytes: Uint8Array, origin?: string): Promise<void> {
+  assertFileMatches(entry, bytes.byteLength, bytes.byteLength === entry.bytes ? await sha256Hex(bytes) : '', origin);
+}
+
+/** Throws INTEGRITY naming the file when a measured size or sha256 differs from `entry`. */
+export function assertFileMatches(entry: FileEntry, byteLength: number, actual: string, origin?: string): void {
   const from = origin ? ` (from ${origin})` : '';
-  if (bytes.byteLength !== entry.bytes) {
+  if (byteLength !== entry.bytes) {
     throw new SamClipError(
       'INTEGRITY',
-      `bundle file "${entry.file}"${from} has ${bytes.byteLength} bytes, samclip.json says ${entry.bytes}; the file is truncated or was changed — fetch or export the bundle again`,
-      { file: entry.file, expectedBytes: entry.bytes, actualBytes: bytes.byteLength },
+      `bundle file "${entry.file}"${from} has ${byteLength} bytes, samclip.json says ${entry.bytes}; the file is truncated or was changed — fetch or export the bundle again`,
+      { file: entry.file, expectedBytes: entry.bytes, actualBytes: byteLength },
     );
   }
-  const actual = await sha256Hex(bytes);
   if (actual !== entry.sha256) {
     throw new SamClipError(
       'INTEGRITY',

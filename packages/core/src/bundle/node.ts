@@ -3,6 +3,7 @@
  * download cache, opening a bundle by path or URL, and writing bundles atomically.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -45,6 +46,24 @@ export function nodeFileSource(dir: string): BundleSource {
         }
         throw new SamClipError('IO', `reading bundle file ${file} failed: ${(error as Error).message}`, { file: path, path: file }, { cause: error });
       }
+    },
+    async localFile(path) {
+      assertBundlePath(path);
+      const file = join(root, ...path.split('/'));
+      const hash = createHash('sha256');
+      let bytes = 0;
+      try {
+        for await (const chunk of createReadStream(file)) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).byteLength;
+        }
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') {
+          throw new SamClipError('NOT_FOUND', `bundle file "${path}" does not exist in ${root}`, { file: path, path: file }, { cause: error });
+        }
+        throw new SamClipError('IO', `reading bundle file ${file} failed: ${(error as Error).message}`, { file: path, path: file }, { cause: error });
+      }
+      return { file, bytes, sha256: hash.digest('hex') };
     },
   };
 }

@@ -16,6 +16,11 @@ export interface BundleSource {
   describe(): string;
   /** A stable download-cache key for a file (its absolute URL); absent for local sources, which need no cache. */
   cacheKey?(path: string): string;
+  /**
+   * Local file-system sources only: the absolute path of a bundle file with its size and sha256,
+   * hashed by streaming (the file is not held in memory).
+   */
+  localFile?(path: string): Promise<{ file: string; bytes: number; sha256: string }>;
 }
 
 export interface MemoryBundleFiles {

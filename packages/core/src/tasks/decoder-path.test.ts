@@ -97,6 +97,35 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
     }
   });
 
+  it('opens unpruned graphs from the bundle files on engines that read files, and still prunes the decoder from bytes', async () => {
+    const fromBytes: string[][] = [];
+    const fromFiles: string[] = [];
+    const reader: Backend = {
+      init: () => backend.init(),
+      isSupported: () => backend.isSupported(),
+      createSession: (bytes, options) => {
+        fromBytes.push(decodeModel(bytes).graph.outputs.map((o) => o.name));
+        return backend.createSession(bytes, options);
+      },
+      createSessionFromFile: (file, options) => {
+        fromFiles.push(path.relative(FIXTURE, file));
+        return backend.createSessionFromFile!(file, options);
+      },
+    };
+    const registry = new BackendRegistry();
+    registry.register('reader', reader);
+    const samclip = await loadSamClip(FIXTURE, { backend: 'reader', registry });
+    try {
+      const image = { width: 96, height: 64, data: new Uint8Array(96 * 64 * 3).fill(90) };
+      const result = await samclip.segment(image, { points: [{ x: 40, y: 30, label: 'foreground' }] });
+      expect(result.masks).toHaveLength(3);
+      expect(fromFiles.sort()).toEqual(['backbone', 'sam_neck'].map((graph) => bundle.variant(graph).file).sort());
+      expect(fromBytes).toEqual([['iou_predictions', 'low_res_masks']]);
+    } finally {
+      await samclip.dispose();
+    }
+  });
+
   it('segment returns the masks of the full graph and of thresholding the full-size logits', async () => {
     const samclip = await loadSamClip(FIXTURE, { backend: 'ort-node' });
     const full = await backend.createSession(await bundle.readGraph('prompt_decoder'));
