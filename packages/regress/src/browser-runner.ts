@@ -52,19 +52,29 @@ function regressPageScript(): Promise<string> {
   return pageScript;
 }
 
+/** A bundle directory and the variants to run from it. */
+export interface BrowserBundle {
+  dir: string;
+  variants: readonly string[];
+}
+
 /**
- * Loads the page once, runs every requested variant of the bundle in `bundleDir` on `backend` and
- * returns the run. A browser that cannot start makes the column unavailable; a page that fails makes it an error.
+ * Loads the page once and runs every bundle on `backend` in it, one engine for all of them (as
+ * an application would keep it); one BackendRun per bundle, in order. A browser that cannot start
+ * makes the column unavailable; a page that fails makes it an error.
  */
-export async function runInBrowser(bundleDir: string, backend: string, options: RunOptions): Promise<BackendRun> {
+export async function runInBrowser(bundles: readonly BrowserBundle[], backend: string, options: Omit<RunOptions, 'variants'>): Promise<BackendRun[]> {
+  const everyBundle = (run: Omit<BackendRun, 'backend' | 'variants'>): BackendRun[] => bundles.map(() => ({ backend, ...run, variants: [] }));
   const assets = engineAssetDirs();
   const script = await regressPageScript();
-  if (!existsSync(CHROMIUM_PATH)) return { backend, unavailable: `Chromium is missing at ${CHROMIUM_PATH} (apt-get install chromium, or set SAMCLIP_CHROMIUM)`, variants: [] };
+  if (!existsSync(CHROMIUM_PATH)) return everyBundle({ unavailable: `Chromium is missing at ${CHROMIUM_PATH} (apt-get install chromium, or set SAMCLIP_CHROMIUM)` });
+  const mounts: Record<string, string> = { '/ort/': assets.ort, '/tfjs-wasm/': assets.tfjsWasm };
+  bundles.forEach(({ dir }, i) => (mounts[`/bundles/${i}/`] = dir));
   try {
     return await withBrowserPage(
       {
         script,
-        mounts: { '/bundle/': bundleDir, '/ort/': assets.ort, '/tfjs-wasm/': assets.tfjsWasm },
+        mounts,
         args: WEBGPU_ARGS,
         // onnxruntime-web logs its warnings ("[W:onnxruntime…", e.g. nodes left on the CPU) as console
         // errors; real failures surface as errors of the run itself.
@@ -75,14 +85,25 @@ export async function runInBrowser(bundleDir: string, backend: string, options: 
           if (message.type() === 'info') options.onProgress?.(`[browser] ${message.text()}`);
         });
         await page.waitForFunction(() => 'samclipRegress' in globalThis);
-        const request: PageRunRequest = { backend, bundleUrl: '/bundle/samclip.json', options: { variants: options.variants, runs: options.runs, ...(options.graphs ? { graphs: options.graphs } : {}) } };
-        const text = await page.evaluate((req) => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.run(req), request);
-        const run = deserializeRun(text);
+        const runs: BackendRun[] = [];
+        for (const [i, { variants }] of bundles.entries()) {
+          const request: PageRunRequest = {
+            backend,
+            bundleUrl: `/bundles/${i}/samclip.json`,
+            options: { variants, runs: options.runs, ...(options.latencyBudgetMs !== undefined ? { latencyBudgetMs: options.latencyBudgetMs } : {}), ...(options.graphs ? { graphs: options.graphs } : {}) },
+          };
+          try {
+            runs.push(deserializeRun(await page.evaluate((req) => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.run(req), request)));
+          } catch (error) {
+            runs.push({ backend, error: `the page failed on this bundle: ${error instanceof Error ? error.message : String(error)}`, variants: [] });
+          }
+        }
         const environment = await page.evaluate(() => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.environment());
-        return { ...run, environment: { ...environment } };
+        await page.evaluate(() => (globalThis as unknown as { samclipRegress: RegressPageApi }).samclipRegress.dispose());
+        return runs.map((run) => ({ ...run, environment: { ...environment } }));
       },
     );
   } catch (error) {
-    return { backend, error: `the headless Chromium run failed: ${error instanceof Error ? error.message : String(error)}`, variants: [] };
+    return everyBundle({ error: `the headless Chromium run failed: ${error instanceof Error ? error.message : String(error)}` });
   }
 }

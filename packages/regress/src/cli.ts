@@ -1,5 +1,5 @@
 /**
- * `npm run regress -- [--json FILE] [--markdown FILE] [--bundle DIR ...] [--backends a,b] [--variants a,b] [--runs N] [--gpu]`
+ * `npm run regress -- [--json FILE] [--markdown FILE] [--bundle DIR ...] [--backends a,b] [--variants a,b] [--runs N] [--latency-budget S] [--gpu]`
  * Runs the matrix, prints the markdown table and exits 1 on any regression (under CI=true, a
  * column that cannot run is one).
  */
@@ -13,6 +13,12 @@ import { parseTarget } from './targets.js';
 
 function list(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0)) throw new InvalidArgumentError('expected a number of seconds ≥ 0');
+  return parsed;
 }
 
 function positive(value: string): number {
@@ -33,22 +39,27 @@ const program = new Command('regress')
   .option('--bundle <dir...>', 'bundle directories (default: every fixtures/*/samclip.json)')
   .option('--backends <list>', 'columns, comma-separated (default: all nine)', list)
   .option('--variants <list>', 'variant names, comma-separated (default: all)', list)
-  .option('--runs <n>', 'timed runs per graph after one warm-up', positive, 3)
+  .option('--runs <n>', 'timed runs per graph after one warm-up, at most', positive, 3)
+  .option('--latency-budget <seconds>', 'a graph\'s timed runs stop once together they took this long (at least one runs)', seconds, 2)
   .option('--json <file>', 'also write the result as JSON')
   .option('--markdown <file>', 'also write the markdown report (docs/regression.md is generated this way)')
   .option('--gpu', 'use the machine\'s GPU (Chromium with hardware acceleration; Dawn on the system Vulkan driver)')
   .option('--quiet', 'no progress lines')
-  .action(async (options: { bundle?: string[]; backends?: string[]; variants?: string[]; runs: number; json?: string; markdown?: string; gpu?: boolean; quiet?: boolean }) => {
+  .action(async (options: { bundle?: string[]; backends?: string[]; variants?: string[]; runs: number; latencyBudget: number; json?: string; markdown?: string; gpu?: boolean; quiet?: boolean }) => {
+    const started = performance.now();
     const cwd = process.env['INIT_CWD'] ?? process.cwd();
     const result = await runMatrix({
       ...(options.bundle ? { bundles: options.bundle.map((dir) => path.resolve(cwd, dir)) } : {}),
       ...(options.backends ? { targets: options.backends.map(parseTarget) } : {}),
       ...(options.variants ? { variants: options.variants } : {}),
       runs: options.runs,
+      latencyBudgetMs: options.latencyBudget * 1000,
       gpu: options.gpu ?? false,
-      ...(options.quiet ? {} : { onProgress: (message: string) => console.error(message) }),
+      ...(options.quiet ? {} : { onProgress: (message: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`) }),
     });
-    const argv = process.argv.slice(2).filter((arg, i, all) => arg !== '--markdown' && all[i - 1] !== '--markdown');
+    // Where the outputs went is not part of how the matrix ran.
+    const outputs = new Set(['--markdown', '--json']);
+    const argv = process.argv.slice(2).filter((arg, i, all) => !outputs.has(arg) && !outputs.has(all[i - 1] ?? ''));
     const markdown = matrixMarkdown(result, ['npm run regress --', ...argv].join(' ').replace(/ --$/, ''));
     console.log(markdown);
     if (options.json) await writeOut(options.json, matrixJson(result));

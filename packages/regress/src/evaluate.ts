@@ -33,6 +33,8 @@ export interface GraphCheck {
   dtype: VariantDType;
   outputs: OutputCheck[];
   latencyMs: number;
+  /** How many timed runs the median latency is of. */
+  timedRuns: number;
   loadMs: number;
 }
 
@@ -236,7 +238,7 @@ export function evaluateVariant(refs: BundleReferences, run: VariantRun, baselin
       }
       outputs.push(check);
     }
-    graphs.push({ graph: graphRun.graph, dtype, outputs, latencyMs: median(graphRun.latencyMs), loadMs: graphRun.loadMs });
+    graphs.push({ graph: graphRun.graph, dtype, outputs, latencyMs: median(graphRun.latencyMs), timedRuns: graphRun.latencyMs.length, loadMs: graphRun.loadMs });
   }
   const tasks = checkTasks(refs, run, baseline, target, failures);
   let worst = { maxAbs: 0, graph: undefined as string | undefined, cosine: 1, cross: undefined as number | undefined, iou: tasks?.maskIou };

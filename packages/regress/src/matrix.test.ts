@@ -72,6 +72,22 @@ describe.skipIf(!present)('the regression matrix', () => {
     expect(text).toMatch(/classify: top-1 "[^"]+" but PyTorch says/);
   });
 
+  it('stops timed runs at the latency budget and starts the task chain from the reference runs', async () => {
+    const bundle = await loadBundleFromDirectory(bundleDir);
+    const backend = createOrtNodeBackend();
+    try {
+      const unlimited = (await runBundle(bundle, backend, 'ort-node', { variants: ['fp32'], runs: 3 })).variants[0]!;
+      const budgeted = (await runBundle(bundle, backend, 'ort-node', { variants: ['fp32'], runs: 3, latencyBudgetMs: 0 })).variants[0]!;
+      expect(unlimited.graphs.map((graph) => graph.latencyMs.length)).toEqual(unlimited.graphs.map(() => 3));
+      expect(budgeted.graphs.map((graph) => graph.latencyMs.length)).toEqual(budgeted.graphs.map(() => 1));
+      // The chain's text encoder input is the stored label ids, the text encoder's reference input.
+      expect(budgeted.tasks?.textEmbeds).toBe(budgeted.graphs.find((graph) => graph.graph === 'text_encoder')?.outputs['text_embeds']);
+      expect(budgeted.tasks?.segment.length).toBeGreaterThan(0);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
   it('passes in its fast configuration (ort-node, ort-wasm, tfjs-wasm in Node; ort-wasm in Chromium)', async () => {
     const targets = ['ort-node', 'ort-wasm', 'tfjs-wasm', 'ort-wasm@browser'].map(parseTarget);
     const result = await runMatrix({ bundles: [bundleDir], targets, runs: 1 });

@@ -1,7 +1,8 @@
 /**
  * The regression matrix: every bundle × variant × column (backend, in Node or headless Chromium).
- * Node columns run in this process; browser columns in one page load each (browser-runner.ts).
- * The first column to run a variant cleanly is that variant's baseline for the cross-backend checks.
+ * Columns run one after another, each over every bundle with one engine: Node columns in this
+ * process, browser columns in one page load each (browser-runner.ts). The first column to run a
+ * variant of a bundle cleanly is that variant's baseline for the cross-backend checks.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import { engineAssetDirs, repoRoot, runInBrowser } from './browser-runner.js';
 import { evaluateRun, loadReferences } from './evaluate.js';
 import type { Cell } from './evaluate.js';
 import { bundleVariants, runBundle } from './run-bundle.js';
-import type { BackendRun, VariantRun } from './run-bundle.js';
+import type { BackendRun, RunOptions, VariantRun } from './run-bundle.js';
 import { MATRIX_TARGETS, variantRunsOn } from './targets.js';
 import type { MatrixTarget } from './targets.js';
 
@@ -24,8 +25,10 @@ export interface MatrixOptions {
   targets?: readonly MatrixTarget[];
   /** Variant names to run (default: all of each bundle's). */
   variants?: readonly string[];
-  /** Timed runs per graph after the warm-up run (latency = their median). */
+  /** Timed runs per graph after the warm-up run, at most (latency = their median). */
   runs?: number;
+  /** A graph's timed runs stop once together they took this long (default: no limit). */
+  latencyBudgetMs?: number;
   /** Columns that cannot run fail instead of being reported unavailable (CI). */
   strict?: boolean;
   /** Use the machine's real GPU: Chromium without --disable-gpu, no SwiftShader ICD for Dawn. */
@@ -50,6 +53,7 @@ export interface MatrixResult {
   bundles: string[];
   targets: string[];
   runs: number;
+  latencyBudgetMs?: number;
   strict: boolean;
   cells: Cell[];
   /** Where each browser column ran (isolation, wasm threads, browser version). */
@@ -107,23 +111,37 @@ function environment(gpu: boolean): MatrixEnvironment {
   return env;
 }
 
-async function runColumn(bundleDir: string, target: MatrixTarget, variants: string[], runs: number, onProgress?: (message: string) => void): Promise<BackendRun> {
-  const options = { variants, runs, ...(onProgress ? { onProgress } : {}) };
-  if (target.platform === 'browser') return runInBrowser(bundleDir, target.backend, options);
+/** A bundle as one column runs it: the variants meant for that column. */
+interface ColumnBundle {
+  dir: string;
+  variants: string[];
+}
+
+/** Runs every bundle on one column; one BackendRun per bundle, in order. */
+async function runColumn(bundles: readonly ColumnBundle[], target: MatrixTarget, options: Omit<RunOptions, 'variants'>): Promise<BackendRun[]> {
+  if (target.platform === 'browser') return runInBrowser(bundles, target.backend, options);
   let backend: Backend;
   try {
     backend = createNodeBackend(target.backend);
   } catch (error) {
-    return { backend: target.id, unavailable: error instanceof Error ? error.message : String(error), variants: [] };
+    const unavailable = error instanceof Error ? error.message : String(error);
+    return bundles.map(() => ({ backend: target.id, unavailable, variants: [] }));
   }
-  const bundle = await loadBundleFromDirectory(bundleDir);
+  const runs: BackendRun[] = [];
   try {
-    return await runBundle(bundle, backend, target.id, options);
-  } catch (error) {
-    return { backend: target.id, error: error instanceof Error ? error.message : String(error), variants: [] };
+    // One engine for every bundle: it starts once, as it would in an application.
+    for (const { dir, variants } of bundles) {
+      try {
+        const bundle = await loadBundleFromDirectory(dir);
+        runs.push(await runBundle(bundle, backend, target.id, { ...options, variants }));
+      } catch (error) {
+        runs.push({ backend: target.id, error: error instanceof Error ? error.message : String(error), variants: [] });
+      }
+    }
   } finally {
     await backend.dispose?.().catch(() => undefined);
   }
+  return runs;
 }
 
 export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResult> {
@@ -134,38 +152,54 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResu
   const targets = options.targets ?? MATRIX_TARGETS;
   const runs = options.runs ?? 3;
   const strict = options.strict ?? process.env['CI'] === 'true';
-  const cells: Cell[] = [];
+  const prepared = await Promise.all(
+    bundles.map(async (dir) => {
+      const bundle = await loadBundleFromDirectory(dir);
+      const variants = bundleVariants(bundle).filter((variant) => options.variants === undefined || options.variants.includes(variant));
+      return { dir, bundle, refs: await loadReferences(bundle), variants, baselines: new Map<string, VariantRun>(), cells: [] as Cell[] };
+    }),
+  );
   const browsers: MatrixResult['browsers'] = [];
-  for (const bundleDir of bundles) {
-    const bundle = await loadBundleFromDirectory(bundleDir);
-    const refs = await loadReferences(bundle);
-    const variants = bundleVariants(bundle).filter((variant) => options.variants === undefined || options.variants.includes(variant));
-    const baselines = new Map<string, VariantRun>();
-    for (const target of targets) {
-      const meant = variants.filter((variant) => {
-        const graph = bundle.graphNames().find((name) => bundle.variants(name).includes(variant));
-        return graph !== undefined && variantRunsOn(bundle.variant(graph, variant), target);
-      });
-      if (meant.length === 0) continue;
-      options.onProgress?.(`${bundle.name}: ${target.id} (${meant.join(', ')})`);
-      const run = await runColumn(bundleDir, target, meant, runs, options.onProgress);
-      if (run.environment) browsers.push({ bundle: bundle.name, target: target.id, environment: run.environment });
-      const columnCells = evaluateRun(refs, run, target, meant, (variant) => baselines.get(variant), strict);
-      cells.push(...columnCells);
+  for (const target of targets) {
+    const meant = prepared
+      .map((entry) => ({
+        entry,
+        variants: entry.variants.filter((variant) => {
+          const graph = entry.bundle.graphNames().find((name) => entry.bundle.variants(name).includes(variant));
+          return graph !== undefined && variantRunsOn(entry.bundle.variant(graph, variant), target);
+        }),
+      }))
+      .filter(({ variants }) => variants.length > 0);
+    if (meant.length === 0) continue;
+    options.onProgress?.(`${target.id}: ${meant.map(({ entry, variants }) => `${entry.bundle.name} (${variants.join(', ')})`).join(', ')}`);
+    const runOptions = { runs, ...(options.latencyBudgetMs !== undefined ? { latencyBudgetMs: options.latencyBudgetMs } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+    const columnRuns = await runColumn(
+      meant.map(({ entry, variants }) => ({ dir: entry.dir, variants })),
+      target,
+      runOptions,
+    );
+    meant.forEach(({ entry, variants }, i) => {
+      const run = columnRuns[i]!;
+      if (run.environment) browsers.push({ bundle: entry.bundle.name, target: target.id, environment: run.environment });
+      const columnCells = evaluateRun(entry.refs, run, target, variants, (variant) => entry.baselines.get(variant), strict);
+      entry.cells.push(...columnCells);
       for (const variantRun of run.variants) {
         const cell = columnCells.find((c) => c.variant === variantRun.variant);
         // A variant's baseline is the first column that ran it and passed against PyTorch.
-        if (!baselines.has(variantRun.variant) && cell?.status === 'pass') baselines.set(variantRun.variant, variantRun);
+        if (!entry.baselines.has(variantRun.variant) && cell?.status === 'pass') entry.baselines.set(variantRun.variant, variantRun);
       }
-      for (const cell of columnCells) options.onProgress?.(`${bundle.name}: ${cell.variant} on ${cell.target}: ${cell.status}${cell.failures.length ? ` (${cell.failures.length} failures)` : ''}`);
-    }
+      for (const cell of columnCells) options.onProgress?.(`${entry.bundle.name}: ${cell.variant} on ${cell.target}: ${cell.status}${cell.failures.length ? ` (${cell.failures.length} failures)` : ''}`);
+    });
   }
+  // The report lists cells bundle by bundle, columns in matrix order within each.
+  const cells = prepared.flatMap((entry) => entry.cells);
   return {
     date: new Date().toISOString(),
     environment: environment(gpu),
     bundles: bundles.map((dir) => path.relative(repoRoot, dir) || dir),
     targets: targets.map((target) => target.id),
     runs,
+    ...(options.latencyBudgetMs !== undefined ? { latencyBudgetMs: options.latencyBudgetMs } : {}),
     strict,
     cells,
     browsers,

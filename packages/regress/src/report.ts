@@ -41,7 +41,7 @@ function summaryTable(cells: readonly Cell[]): string {
 
 function graphTable(cells: readonly Cell[]): string {
   const rows = [
-    '| bundle | variant | backend | graph | output | max abs err | bound | cosine | mask IoU | vs baseline (bound) | median ms | session ms |',
+    '| bundle | variant | backend | graph | output | max abs err | bound | cosine | mask IoU | vs baseline (bound) | median ms (timed runs) | session ms |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const cell of cells) {
@@ -49,7 +49,7 @@ function graphTable(cells: readonly Cell[]): string {
       graph.outputs.forEach((output, i) => {
         const cross = output.cross ? `${num(output.cross.maxAbs)} (${num(output.cross.bound)})` : '—';
         rows.push(
-          `| ${cell.bundle} | ${cell.variant} | ${cell.target} | ${graph.graph} | ${output.name} | ${num(output.reference.maxAbs)} | ${num(output.reference.bound)} | ${cosineText(output.reference.cosine)} | ${num(output.reference.iou, 4)} | ${cross} | ${i === 0 ? ms(graph.latencyMs) : ''} | ${i === 0 ? ms(graph.loadMs) : ''} |`,
+          `| ${cell.bundle} | ${cell.variant} | ${cell.target} | ${graph.graph} | ${output.name} | ${num(output.reference.maxAbs)} | ${num(output.reference.bound)} | ${cosineText(output.reference.cosine)} | ${num(output.reference.iou, 4)} | ${cross} | ${i === 0 ? `${ms(graph.latencyMs)} (${graph.timedRuns})` : ''} | ${i === 0 ? ms(graph.loadMs) : ''} |`,
         );
       });
     }
@@ -68,7 +68,12 @@ function browserLines(result: MatrixResult): string[] {
     if (!seen.has(line)) lines.push(`- ${line}`);
     seen.add(line);
   }
-  return lines.length > 0 ? ['Browser columns (headless Chromium, one page load per backend and bundle, engine files served by the page\'s origin):', ...lines, ''] : [];
+  return lines.length > 0 ? ['Browser columns (headless Chromium, one page load per column running every bundle, engine files served by the page\'s origin):', ...lines, ''] : [];
+}
+
+function latencyBudgetText(result: MatrixResult): string {
+  if (result.latencyBudgetMs === undefined || !Number.isFinite(result.latencyBudgetMs) || result.runs <= 1) return '';
+  return ` (a graph stops after the timed run that takes its timed runs past ${result.latencyBudgetMs / 1000} s; the per-graph table gives each count)`;
 }
 
 /** The whole report; `command` is how it was produced (shown at the top). */
@@ -89,7 +94,7 @@ export function matrixMarkdown(result: MatrixResult, command: string): string {
     '',
     `Machine: ${env.cpu} × ${env.cpus}, ${env.platform}, Node ${env.node}; ${env.onnxruntime}; tfjs ${env.tfjs}; ${env.gpu ? 'real GPU (--gpu)' : `no GPU: WebGPU and WebGL run on SwiftShader${env.vulkanIcd ? ` (Dawn in Node via ${env.vulkanIcd})` : ''}`}.`,
     ...browserLines(result),
-    `Latency is the median of ${result.runs} timed run${result.runs === 1 ? '' : 's'} per graph after a warm-up run, summed over the bundle's graphs on their reference inputs; software GPUs make GPU columns slow here, so compare latencies only within one machine.`,
+    `Latency is the median of up to ${result.runs} timed run${result.runs === 1 ? '' : 's'} per graph after a warm-up run${latencyBudgetText(result)}, summed over the bundle's graphs on their reference inputs; software GPUs make GPU columns slow here, so compare latencies only within one machine.`,
     '',
     '## Summary',
     '',

@@ -1,6 +1,7 @@
 /**
- * The regression page: bundled for Chromium by the matrix (browser-runner.ts), it loads the bundle
- * over the local server and runs it on one backend, exposing `samclipRegress.run` to the harness.
+ * The regression page: bundled for Chromium by the matrix (browser-runner.ts), it loads bundles
+ * over the local server and runs them on one backend, exposing `samclipRegress.run` to the harness;
+ * the backend is created on the first run and kept for the next bundles until `dispose`.
  * Engine files are served by the same origin: onnxruntime-web's under /ort/, tfjs-backend-wasm's
  * under /tfjs-wasm/ (never a CDN).
  */
@@ -62,6 +63,8 @@ export interface PageRunRequest {
 export interface RegressPageApi {
   /** The serialized BackendRun (see serialize.ts). */
   run(request: PageRunRequest): Promise<string>;
+  /** Disposes the backend the runs created. */
+  dispose(): Promise<void>;
   /** Where the page stands after a run: isolation, and the wasm threads each engine uses. */
   environment(): PageEnvironment;
 }
@@ -78,15 +81,28 @@ export interface PageEnvironment {
 
 let tfjsWasm: typeof TfjsWasm | undefined;
 
+/** The page's backend, by name: one engine serves every bundle of the column. */
+const backends = new Map<string, Promise<Backend>>();
+
+function backendNamed(name: string): Promise<Backend> {
+  let backend = backends.get(name);
+  if (!backend) {
+    backend = createBackend(name);
+    backends.set(name, backend);
+  }
+  return backend;
+}
+
 const api: RegressPageApi = {
   async run({ backend: name, bundleUrl, options }) {
     const bundle = await loadBundle(new URL(bundleUrl, location.href), { cache: false });
-    const backend = await createBackend(name);
-    try {
-      return serializeRun(await runBundle(bundle, backend, name, { ...options, onProgress: (message) => console.info(message) }));
-    } finally {
-      await backend.dispose?.();
-    }
+    const backend = await backendNamed(name);
+    return serializeRun(await runBundle(bundle, backend, name, { ...options, onProgress: (message) => console.info(message) }));
+  },
+  async dispose() {
+    const open = [...backends.values()];
+    backends.clear();
+    for (const backend of open) await (await backend).dispose?.();
   },
   environment: () => {
     const env: PageEnvironment = { crossOriginIsolated: globalThis.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
