@@ -1,10 +1,12 @@
 /** An InferenceSession executing a compiled plan on the active tfjs engine. */
 import * as tf from '@tensorflow/tfjs-core';
 import { SamClipError } from '@samclip/core';
-import type { DeviceTensor, Feeds, Fetches, InferenceSession, SessionValue, Tensor, ValueMetadata } from '@samclip/core';
+import type { DeviceTensor, Feeds, Fetches, InferenceSession, Node, SessionValue, Tensor, ValueMetadata } from '@samclip/core';
 import type { ExecutionPlan } from './compile/plan.js';
 import { executeNode } from './kernels/execute.js';
-import { disposeValue, downloadDevice, hostValue, valueDevice } from './runtime/value.js';
+import type { ExecutionEnv } from './kernels/execute.js';
+import type { Kernel } from './kernels/types.js';
+import { HostReadPending, disposeValue, downloadDevice, hostValue, valueDevice } from './runtime/value.js';
 import type { Value } from './runtime/value.js';
 
 /** An output left on the tfjs engine; feeding it to another tfjs session avoids a copy. */
@@ -27,6 +29,19 @@ export class TfjsDeviceTensor implements DeviceTensor {
 
   dispose(): void {
     this.tensor.dispose();
+  }
+}
+
+/** Runs a node; when it needs a device value on the host first (HostReadPending), downloads it and runs the node again. */
+async function executeWithHostReads(kernel: Kernel, node: Node, inputs: ReadonlyArray<Value | undefined>, env: ExecutionEnv): Promise<Array<Value | undefined>> {
+  // Each retry downloads one more input, so a node retries at most once per input.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return executeNode(kernel, node, inputs, env);
+    } catch (error) {
+      if (!(error instanceof HostReadPending) || attempt >= inputs.length) throw error;
+      await error.download();
+    }
   }
 }
 
@@ -99,7 +114,7 @@ export class TfjsSession implements InferenceSession {
     try {
       for (const step of plan.steps) {
         const inputs = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-        const outputs = executeNode(step.kernel, step.node, inputs, plan.env);
+        const outputs = await executeWithHostReads(step.kernel, step.node, inputs, plan.env);
         step.node.outputs.forEach((name, i) => {
           const v = outputs[i];
           if (!name || !v) return;

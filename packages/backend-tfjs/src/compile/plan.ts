@@ -13,7 +13,7 @@ import { opKey } from '../kernels/registry.js';
 import type { KernelRegistry } from '../kernels/registry.js';
 import type { Kernel } from '../kernels/types.js';
 import { initializerTensor } from '../runtime/initializer.js';
-import { disposeValue, hostValue } from '../runtime/value.js';
+import { HostReadPending, disposeValue, hostValue } from '../runtime/value.js';
 import type { Value } from '../runtime/value.js';
 import { allNodes, withCaptures } from './captures.js';
 import { decomposeFusedOps } from './decompose.js';
@@ -46,6 +46,8 @@ export interface ExecutionPlan {
   unused: Set<string>;
   /** Nodes removed by folding, and transposes removed by the layout pass, for diagnostics. */
   stats: { folded: number; transposesRemoved: number };
+  /** Static shapes compilation inferred for run-time values, for diagnostics and the profiler. */
+  shapes: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface PlanOptions {
@@ -103,6 +105,16 @@ function staticDims(dims: ReadonlyArray<number | string | null> | undefined): nu
   return dims as number[];
 }
 
+function foldNode(kernel: Kernel, node: Node, given: ReadonlyArray<StaticInfo | undefined>, env: ExecutionEnv): Array<Value | undefined> | undefined {
+  const values = given.map((g) => g && (g.constant ?? { dtype: 'float32' as DType, dims: g.shape! }));
+  try {
+    return executeNode(kernel, node, values, env);
+  } catch (error) {
+    if (error instanceof HostReadPending) return undefined;
+    throw error;
+  }
+}
+
 export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
   const graph = model.graph;
   const initializerNames = new Set(graph.initializers.map((i) => i.name));
@@ -158,9 +170,10 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
       const given = node.inputs.map((name) => (name === '' ? undefined : info.get(name)));
       const allConstant = given.every((g, i) => node.inputs[i] === '' || g?.constant !== undefined);
       const shapesKnown = given.every((g, i) => node.inputs[i] === '' || g?.shape !== undefined);
-      if (allConstant || (kernel.shapeOnly && shapesKnown)) {
-        const values = given.map((g) => g && (g.constant ?? { dtype: 'float32' as DType, dims: g.shape! }));
-        const outputs = executeNode(kernel, node, values, env);
+      // A fold that needs a device value on the host (HostReadPending: tfjs-webgpu reads only
+      // asynchronously) is left to run time, where the session awaits the download.
+      const outputs = allConstant || (kernel.shapeOnly && shapesKnown) ? foldNode(kernel, node, given, env) : undefined;
+      if (outputs) {
         node.outputs.forEach((name, i) => {
           const v = outputs[i];
           if (!name || !v) return;
@@ -196,6 +209,13 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
   for (const [name, i] of lastUse) {
     if (!outputNames.has(name) && !constants.has(name)) release[i]!.push(name);
   }
+  const shapes = new Map<string, readonly number[]>();
+  for (const step of runtime) {
+    for (const name of [...step.node.inputs, ...step.node.outputs]) {
+      const shape = name ? info.get(name)?.shape : undefined;
+      if (shape) shapes.set(name, shape);
+    }
+  }
   const unused = new Set<string>();
   for (const step of runtime) for (const o of step.node.outputs) if (o && !lastUse.has(o) && !outputNames.has(o)) unused.add(o);
 
@@ -221,5 +241,6 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
     constants,
     unused,
     stats: { folded, transposesRemoved: layout.transposesRemoved },
+    shapes,
   };
 }

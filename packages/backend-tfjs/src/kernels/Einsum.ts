@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deviceValue } from '../runtime/value.js';
+import { engineMatMul } from './matmul-util.js';
 import { toFloat } from './tensor-util.js';
+import { transposeFast } from './transpose-util.js';
 import type { Kernel } from './types.js';
 
 interface Term {
@@ -68,13 +70,14 @@ function contract(a: Term, b: Term, keep: ReadonlySet<string>): Term {
   const bFree = b.letters.filter((l) => !a.letters.includes(l));
   const batchDims = batch.map((l) => Math.max(sizeOf(a, l), sizeOf(b, l)));
   const arrange = (t: Term, order: string[], groups: string[][]) => {
-    const moved = tf.transpose(t.tensor, order.map((l) => t.letters.indexOf(l)));
-    const full = tf.broadcastTo(moved, order.map((l, i) => (batch.includes(l) ? batchDims[batch.indexOf(l)]! : moved.shape[i]!)));
+    const moved = transposeFast(t.tensor, order.map((l) => t.letters.indexOf(l)));
+    const target = order.map((l, i) => (batch.includes(l) ? batchDims[batch.indexOf(l)]! : moved.shape[i]!));
+    const full = target.every((d, i) => d === moved.shape[i]) ? moved : tf.broadcastTo(moved, target);
     return tf.reshape(full, groups.map((g) => g.reduce((n, l) => n * (batch.includes(l) ? batchDims[batch.indexOf(l)]! : sizeOf(t, l)), 1)));
   };
   const left = arrange(a, [...batch, ...aFree, ...shared], [batch, aFree, shared]);
   const right = arrange(b, [...batch, ...shared, ...bFree], [batch, shared, bFree]);
-  const product = tf.matMul(left as tf.Tensor3D, right as tf.Tensor3D);
+  const product = engineMatMul(left, right);
   const shape = [...batchDims, ...aFree.map((l) => sizeOf(a, l)), ...bFree.map((l) => sizeOf(b, l))];
   return { letters: [...batch, ...aFree, ...bFree], tensor: tf.reshape(product, shape) };
 }
@@ -100,7 +103,7 @@ export function einsum(equation: string, tensors: readonly tf.Tensor[]): tf.Tens
     acc = contract(sumOut(current, (l) => needed(l, term)), sumOut(term, (l) => needed(l, current)), keep);
   });
   const result = acc!;
-  return tf.transpose(result.tensor, outLetters.map((l) => result.letters.indexOf(l)));
+  return transposeFast(result.tensor, outLetters.map((l) => result.letters.indexOf(l)));
 }
 
 export const Einsum: Kernel = {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deviceValue } from '../runtime/value.js';
+import { engineMatMul } from './matmul-util.js';
 import { toFloat } from './tensor-util.js';
 import type { Kernel } from './types.js';
 
@@ -11,7 +12,7 @@ export const Gemm: Kernel = {
     const transB = ctx.attrInt('transB', 0) === 1;
     const alpha = ctx.attrFloat('alpha', 1);
     const beta = ctx.attrFloat('beta', 1);
-    let y = tf.matMul(toFloat(ctx.tensor(0)) as tf.Tensor2D, toFloat(ctx.tensor(1)) as tf.Tensor2D, transA, transB);
+    let y = engineMatMul(toFloat(ctx.tensor(0)), toFloat(ctx.tensor(1)), transA, transB);
     if (alpha !== 1) y = tf.mul(y, alpha);
     if (ctx.has(2)) {
       const c = toFloat(ctx.tensor(2));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SamClipError } from '@samclip/core';
 import { deviceValue, hostNumbers } from '../runtime/value.js';
+import { sliceFast } from './slice-util.js';
 import type { Kernel } from './types.js';
 import { normalizeAxis } from './util.js';
 
@@ -9,9 +10,9 @@ function edgePad(x: tf.Tensor, axis: number, before: number, after: number): tf.
   const dim = x.shape[axis]!;
   const parts: tf.Tensor[] = [];
   const reps = (n: number) => x.shape.map((_, i) => (i === axis ? n : 1));
-  if (before > 0) parts.push(tf.tile(tf.slice(x, x.shape.map(() => 0), x.shape.map((d, i) => (i === axis ? 1 : d))), reps(before)));
+  if (before > 0) parts.push(tf.tile(sliceFast(x, x.shape.map(() => 0), x.shape.map((d, i) => (i === axis ? 1 : d))), reps(before)));
   parts.push(x);
-  if (after > 0) parts.push(tf.tile(tf.slice(x, x.shape.map((_, i) => (i === axis ? dim - 1 : 0)), x.shape.map((d, i) => (i === axis ? 1 : d))), reps(after)));
+  if (after > 0) parts.push(tf.tile(sliceFast(x, x.shape.map((_, i) => (i === axis ? dim - 1 : 0)), x.shape.map((d, i) => (i === axis ? 1 : d))), reps(after)));
   return parts.length === 1 ? x : tf.concat(parts, axis);
 }
 
@@ -29,7 +30,7 @@ export const Pad: Kernel = {
     let x = ctx.tensor(0);
     // Negative pads crop.
     if (pads.some(([b, a]) => b < 0 || a < 0)) {
-      x = tf.slice(x, pads.map(([b]) => Math.max(0, -b)), dims.map((d, i) => d - Math.max(0, -pads[i]![0]) - Math.max(0, -pads[i]![1])));
+      x = sliceFast(x, pads.map(([b]) => Math.max(0, -b)), dims.map((d, i) => d - Math.max(0, -pads[i]![0]) - Math.max(0, -pads[i]![1])));
     }
     const positive = pads.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as [number, number]);
     if (mode === 'constant') x = tf.pad(x, positive, constant);
@@ -37,5 +38,19 @@ export const Pad: Kernel = {
     else if (mode === 'edge') positive.forEach(([b, a], axis) => (x = edgePad(x, axis, b, a)));
     else throw new SamClipError('UNSUPPORTED_OP', `Pad node "${ctx.node.name}" uses mode "${mode}", which the TensorFlow.js backends do not implement; use ort-node or ort-wasm.`, { node: ctx.node.name, mode });
     return [deviceValue(x === ctx.tensor(0) ? tf.clone(x) : x, ctx.dtype(0))];
+  },
+  // Every mode adds `before + after` to each padded axis (negative pads crop).
+  inferShapes: (ctx) => {
+    const input = ctx.shape(0);
+    const pads = ctx.opset < 11 ? ctx.attrInts('pads') : ctx.constant(1);
+    const axesGiven = ctx.opset >= 11 && ctx.has(3);
+    const axes = axesGiven ? ctx.constant(3) : input && [...input.keys()];
+    if (!input || !pads || !axes) return [undefined];
+    const out = [...input];
+    axes.forEach((a, i) => {
+      const axis = normalizeAxis(a, input.length, ctx.node);
+      out[axis] = out[axis]! + pads[i]! + pads[i + axes.length]!;
+    });
+    return [out];
   },
 };

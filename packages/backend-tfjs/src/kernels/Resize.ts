@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SamClipError } from '@samclip/core';
 import { deviceValue, isFloatType } from '../runtime/value.js';
+import { engineMatMul } from './matmul-util.js';
 import { toFloat, toInt } from './tensor-util.js';
+import { transposeFast } from './transpose-util.js';
 import type { Kernel, KernelContext } from './types.js';
 import { axisToEndPerm, normalizeAxis } from './util.js';
 import { resizeMatrix } from './resize-util.js';
@@ -65,10 +67,10 @@ export const Resize: Kernel = {
       if (identity) return;
       const { weights, outside } = resizeMatrix(a, mode);
       const { perm, inverse } = axisToEndPerm(y.rank, axis);
-      const moved = tf.transpose(y, perm);
+      const moved = transposeFast(y, perm);
       const flat = tf.reshape(moved, [-1, a.inSize]);
-      const mapped = tf.matMul(flat, tf.tensor2d(weights, [a.outSize, a.inSize]), false, true);
-      y = tf.transpose(tf.reshape(mapped, [...moved.shape.slice(0, -1), a.outSize]), inverse);
+      const mapped = engineMatMul(flat, tf.tensor2d(weights, [a.outSize, a.inSize]), false, true);
+      y = transposeFast(tf.reshape(mapped, [...moved.shape.slice(0, -1), a.outSize]), inverse);
       if (outside.some(Boolean)) {
         const mask = tf.reshape(tf.tensor1d(outside.map((o) => (o ? 0 : 1)), 'float32'), axes.map((_, i) => (i === axis ? a.outSize : 1)));
         inside = inside ? tf.mul(inside, mask) : mask;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deviceValue, tfDtypeOf } from '../runtime/value.js';
+import { sliceFast } from './slice-util.js';
 import type { Kernel, KernelContext, ShapeContext } from './types.js';
 import { normalizeAxis } from './util.js';
 
@@ -58,7 +59,7 @@ export const Slice: Kernel = {
     const begin = slices.map((sl, axis) => (sl.step < 0 ? dims[axis]! - 1 - sl.start : sl.start));
     const steps = slices.map((sl) => Math.abs(sl.step));
     const result = steps.every((st) => st === 1)
-      ? tf.slice(source, begin, shape)
+      ? sliceFast(source, begin, shape)
       : tf.stridedSlice(source, begin, begin.map((b, i) => b + (shape[i]! - 1) * steps[i]! + 1), steps);
     return [deviceValue(result, ctx.dtype(0))];
   },

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { deviceValue } from '../runtime/value.js';
+import { sliceFast } from './slice-util.js';
 import type { Kernel, KernelContext, ShapeContext } from './types.js';
 import { normalizeAxis } from './util.js';
 
@@ -23,7 +23,7 @@ export const Split: Kernel = {
       const begin = dims.map((_, i) => (i === axis ? offset : 0));
       const extent = dims.map((d, i) => (i === axis ? size : d));
       offset += size;
-      return deviceValue(tf.slice(x, begin, extent), ctx.dtype(0));
+      return deviceValue(sliceFast(x, begin, extent), ctx.dtype(0));
     });
   },
   inferShapes: (ctx) => {

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { deviceValue } from '../runtime/value.js';
+import { transposeFast } from './transpose-util.js';
 import type { Kernel } from './types.js';
 
 function permutation(rank: number, perm: number[] | undefined): number[] {
@@ -10,7 +10,7 @@ export const Transpose: Kernel = {
   opType: 'Transpose',
   run: (ctx) => {
     const perm = permutation(ctx.dims(0).length, ctx.attrInts('perm'));
-    return [deviceValue(tf.transpose(ctx.tensor(0), perm), ctx.dtype(0))];
+    return [deviceValue(transposeFast(ctx.tensor(0), perm), ctx.dtype(0))];
   },
   inferShapes: (ctx) => {
     const s = ctx.shape(0);

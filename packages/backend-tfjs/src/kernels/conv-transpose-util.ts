@@ -4,6 +4,7 @@
  * every spatial rank, group, dilation and output_padding that tf.conv2dTranspose does not.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sliceFast } from './slice-util.js';
 import type { KernelContext, ShapeContext } from './types.js';
 import { convChannelsLast } from './conv-util.js';
 
@@ -49,6 +50,25 @@ export function convTransposePlan(ctx: KernelContext | ShapeContext, spatial: re
   };
 }
 
+/** The tensor viewed as [before axis, axis, after axis]: rank 3 whatever the input rank. */
+function aroundAxis(x: tf.Tensor, axis: number): tf.Tensor3D {
+  const shape = x.shape;
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return tf.reshape(x, [outer, shape[axis]!, inner]);
+}
+
+/**
+ * Zero-pads one axis. Done on the rank-3 view because tfjs-webgl's packed pad shader does not
+ * compile for rank 5 and above (it compares its ivec5 struct with lessThan), which the rank-5
+ * lifted tensor of the stride dilation below would need.
+ */
+function padAxis(x: tf.Tensor, axis: number, before: number, after: number): tf.Tensor {
+  if (before === 0 && after === 0) return x;
+  const padded = tf.pad(aroundAxis(x, axis), [[0, 0], [before, after], [0, 0]]);
+  return tf.reshape(padded, x.shape.map((d, i) => (i === axis ? d + before + after : d)));
+}
+
 /** Inserts stride−1 zeros between samples along each spatial axis of a channels-last tensor. */
 function dilateInput(x: tf.Tensor, strides: readonly number[]): tf.Tensor {
   let out = x;
@@ -57,10 +77,13 @@ function dilateInput(x: tf.Tensor, strides: readonly number[]): tf.Tensor {
     const axis = i + 1;
     const shape = out.shape;
     const size = shape[axis]!;
-    const lifted = tf.reshape(out, [...shape.slice(0, axis + 1), 1, ...shape.slice(axis + 1)]);
-    const padding = lifted.shape.map((_, d) => (d === axis + 1 ? [0, s - 1] : [0, 0]) as [number, number]);
-    const merged = tf.reshape(tf.pad(lifted, padding), [...shape.slice(0, axis), size * s, ...shape.slice(axis + 1)]);
-    out = tf.slice(merged, merged.shape.map(() => 0), merged.shape.map((d, j) => (j === axis ? (size - 1) * s + 1 : d)));
+    // Each sample followed by s−1 zeros: [outer·size, 1, inner] padded to [outer·size, s, inner],
+    // then the trailing zeros after the last sample cut off in the [outer, size·s, inner] view.
+    const view = aroundAxis(out, axis);
+    const [outer, , inner] = view.shape;
+    const spread = tf.pad(tf.reshape(view, [outer * size, 1, inner]), [[0, 0], [0, s - 1], [0, 0]]);
+    const kept = sliceFast(tf.reshape(spread, [outer, size * s, inner]), [0, 0, 0], [outer, (size - 1) * s + 1, inner]);
+    out = tf.reshape(kept, shape.map((d, j) => (j === axis ? (size - 1) * s + 1 : d)));
   });
   return out;
 }
@@ -72,8 +95,7 @@ export function convTransposeChannelsLast(x: tf.Tensor, weights: tf.Tensor, bias
   // [C, M/g, ...k] → [...k, C, M/g], flipped spatially; per group: [...k, C/g, M/g].
   const filter = tf.reverse(tf.transpose(weights, [...spatialAxes.map((i) => i + 2), 0, 1]), spatialAxes);
   const upsampled = dilateInput(x, plan.strides);
-  const padding = [[0, 0] as [number, number], ...plan.begin.map((b, i) => [Math.max(0, b), Math.max(0, plan.end[i]!)] as [number, number]), [0, 0] as [number, number]];
-  const padded = tf.pad(upsampled, padding);
+  const padded = plan.begin.reduce((t, b, i) => padAxis(t, i + 1, Math.max(0, b), Math.max(0, plan.end[i]!)), upsampled);
   const conv = (input: tf.Tensor, f: tf.Tensor) =>
     convChannelsLast(input, f, undefined, { strides: plan.strides.map(() => 1), dilations: plan.dilations, pads: new Array<number>(2 * spatialRank).fill(0), group: 1 });
   const channelAxis = spatialRank + 1;
@@ -86,7 +108,7 @@ export function convTransposeChannelsLast(x: tf.Tensor, weights: tf.Tensor, bias
   }
   if (plan.begin.some((b) => b < 0) || plan.end.some((e) => e < 0)) {
     const begin = [0, ...plan.begin.map((b) => Math.max(0, -b)), 0];
-    y = tf.slice(y, begin, [y.shape[0]!, ...plan.outSpatial, y.shape[channelAxis]!]);
+    y = sliceFast(y, begin, [y.shape[0]!, ...plan.outSpatial, y.shape[channelAxis]!]);
   }
   return bias ? tf.add(y, bias) : y;
 }

@@ -146,9 +146,45 @@ export function deviceValue(t: tf.Tensor, dtype: DType): Value {
   return { dtype, dims: t.shape, device: t };
 }
 
+/**
+ * tfjs-webgpu reads synchronously by drawing the buffer through a WebGPU canvas into a 2-D canvas;
+ * where that path does not work (headless Chromium, software adapters) dataSync silently returns
+ * zeros. On that engine a value is read on the host only after an awaited download.
+ */
+function syncReadIsUnreliable(t: tf.Tensor): boolean {
+  return tf.getBackend() === 'webgpu' && !hasCpuCopy(t);
+}
+
+/** Whether tfjs-webgpu already holds the tensor's values on the CPU (uploads, CPU-forwarded kernels, earlier reads). */
+function hasCpuCopy(t: tf.Tensor): boolean {
+  const backend = tf.engine().findBackend('webgpu') as unknown as { tensorMap?: { get(id: object): { values?: unknown } | undefined } } | null;
+  return backend?.tensorMap?.get(t.dataId)?.values != null;
+}
+
+/**
+ * Thrown by valueHost when a device value must be downloaded with an await first (see
+ * syncReadIsUnreliable). The session awaits `download()` and runs the node again; folding at
+ * compile time leaves such a node to run time instead.
+ */
+export class HostReadPending extends SamClipError {
+  constructor(readonly value: Value) {
+    super('SESSION', 'A TensorFlow.js value is needed on the host before its asynchronous download finished; run the node again after HostReadPending.download().', { dims: [...value.dims] });
+  }
+
+  async download(): Promise<void> {
+    const t = this.value.device;
+    if (!t || t.isDisposed) {
+      throw new SamClipError('SESSION', 'A value computed inside the node (a sub-graph value) must be read on the host, which tfjs-webgpu cannot do synchronously here; run this graph on tfjs-wasm, tfjs-webgl or an onnxruntime backend.', { dims: [...this.value.dims] });
+    }
+    await t.data();
+    this.value.host = downloadDevice(t, this.value.dtype);
+  }
+}
+
 export function valueHost(v: Value): Tensor {
   if (!v.host) {
     if (!v.device) throw new SamClipError('SESSION', 'A value has neither host nor device data; it was disposed too early.', {});
+    if (syncReadIsUnreliable(v.device)) throw new HostReadPending(v);
     v.host = downloadDevice(v.device, v.dtype);
   }
   return v.host;
