@@ -21,7 +21,7 @@ describe('samclip bench', () => {
     for (const bundle of report.bundles) {
       expect(Object.keys(bundle.stages).sort()).toEqual([...STAGES].sort());
       for (const key of STAGES) {
-        const s = bundle.stages[key as keyof BundleBench['stages']];
+        const s = bundle.stages[key as keyof BundleBench['stages']]!;
         expect(s.min, `${bundle.name} ${key}`).toBeGreaterThan(0);
         expect(s.min).toBeLessThanOrEqual(s.median);
         expect(s.median).toBeLessThanOrEqual(s.max);

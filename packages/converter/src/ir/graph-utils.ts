@@ -2,7 +2,7 @@
  * Small, allocation-light helpers for reading and editing a core IR graph in place: lookups of
  * producers, consumers and initializers, fresh unique names, and typed attribute access.
  */
-import { SamClipError } from '@samclip/core';
+import { SamClipError, outerScopeReads } from '@samclip/core';
 import type { Attribute, AttributeValue, DType, Graph, Initializer, Node, TensorData } from '@samclip/core';
 
 export interface GraphIndex {
@@ -18,7 +18,7 @@ export function indexGraph(graph: Graph): GraphIndex {
   const consumers = new Map<string, Node[]>();
   for (const node of graph.nodes) {
     for (const output of node.outputs) if (output !== '') producers.set(output, node);
-    for (const input of [...node.inputs, ...subgraphInputs(node)]) {
+    for (const input of [...node.inputs, ...outerScopeReads(node)]) {
       if (input === '') continue;
       const list = consumers.get(input);
       if (list) list.push(node);
@@ -26,22 +26,6 @@ export function indexGraph(graph: Graph): GraphIndex {
     }
   }
   return { initializers, producers, consumers, graphOutputs: new Set(graph.outputs.map((o) => o.name)) };
-}
-
-/** Names a node's subgraphs (If/Loop/Scan bodies) read from the enclosing scope. */
-export function subgraphInputs(node: Node): string[] {
-  const names: string[] = [];
-  for (const attr of node.attributes) {
-    const graphs = attr.value.type === 'graph' ? [attr.value.value] : attr.value.type === 'graphs' ? attr.value.value : [];
-    for (const sub of graphs) {
-      const local = new Set<string>([...sub.initializers.map((i) => i.name), ...sub.inputs.map((i) => i.name)]);
-      for (const inner of sub.nodes) for (const out of inner.outputs) local.add(out);
-      for (const inner of sub.nodes) {
-        for (const input of [...inner.inputs, ...subgraphInputs(inner)]) if (input !== '' && !local.has(input)) names.push(input);
-      }
-    }
-  }
-  return names;
 }
 
 /** Hands out names that collide with nothing already in the graph. */
@@ -141,7 +125,7 @@ export function topologicalSort(graph: Graph): void {
   const dependents = new Map<string, Node[]>();
   const ready: Node[] = [];
   for (const node of pending) {
-    const missing = new Set([...node.inputs, ...subgraphInputs(node)].filter((n) => !available.has(n) && producedBy.has(n)));
+    const missing = new Set([...node.inputs, ...outerScopeReads(node)].filter((n) => !available.has(n) && producedBy.has(n)));
     waitingOn.set(node, missing.size);
     for (const name of missing) {
       const list = dependents.get(name);

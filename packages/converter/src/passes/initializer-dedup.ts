@@ -2,8 +2,8 @@
  * Initializer deduplication: byte-identical initializers (same dtype, dims and bytes) are merged
  * under the first one's name, so shared weights are stored once.
  */
+import { outerScopeReads } from '@samclip/core';
 import type { Initializer, Model, TensorData } from '@samclip/core';
-import { subgraphInputs } from '../ir/graph-utils.js';
 import type { Pass, PassReport } from '../pipeline.js';
 
 function bytesOf(data: TensorData): Uint8Array | undefined {
@@ -23,7 +23,7 @@ export const initializerDedupPass: Pass = {
   run(model: Model): PassReport {
     const graph = model.graph;
     // Names read inside subgraph bodies are left alone: renaming there would need a scoped rewrite.
-    const pinned = new Set([...[...graph.inputs, ...graph.outputs].map((v) => v.name), ...graph.nodes.flatMap(subgraphInputs)]);
+    const pinned = new Set([...[...graph.inputs, ...graph.outputs].map((v) => v.name), ...graph.nodes.flatMap(outerScopeReads)]);
     const groups = new Map<string, Array<{ init: Initializer; bytes: Uint8Array }>>();
     const renamed = new Map<string, string>();
     for (const init of graph.initializers) {

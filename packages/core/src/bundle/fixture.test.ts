@@ -38,7 +38,7 @@ describe('fixtures/tiny-random', () => {
       const changed = await loadBundleFromDirectory(copy);
       const target = join(copy, ...changed.variant(graph).file.split('/'));
       const bytes = await readFile(target);
-      bytes[bytes.length - 1] ^= 1;
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
       await writeFile(target, bytes);
       const error = await changed.graphFile(graph).catch((e: unknown) => e);
       expect(isSamClipError(error, 'INTEGRITY')).toBe(true);

@@ -3,3 +3,4 @@ export * from './tensor.js';
 export * from './codec.js';
 export * from './query.js';
 export { ONNX_SCHEMA_DESCRIPTOR } from './onnx-schema.js';
+export * from './dead-nodes.js';
