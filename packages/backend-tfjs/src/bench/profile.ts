@@ -7,7 +7,6 @@
  * dropped steps are fed deterministic random data of the statically inferred shape. Prints the
  * median over runs of the time per op type and the slowest steps. Node only.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeModel } from '@samclip/core';
@@ -21,7 +20,7 @@ import { KernelRegistry } from '../kernels/registry.js';
 import { nodeWasmPaths } from '../node.js';
 import { disposeValue, hostValue } from '../runtime/value.js';
 import type { Value } from '../runtime/value.js';
-import { bundleWorkload, randomFeeds, randomInput } from './workload.js';
+import { WORKLOAD_OPTIONS, randomFeeds, randomInput, workloadFromOptions } from './workload.js';
 import type { Workload } from './workload.js';
 
 function median(values: number[]): number {
@@ -42,10 +41,7 @@ function matmulFlops(step: PlannedStep, shapes: ReadonlyMap<string, readonly num
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      bundle: { type: 'string' },
-      graph: { type: 'string' },
-      variant: { type: 'string', default: 'fp32' },
-      model: { type: 'string' },
+      ...WORKLOAD_OPTIONS,
       nodes: { type: 'string' },
       runs: { type: 'string', default: '3' },
       engine: { type: 'string', default: 'wasm' },
@@ -53,13 +49,9 @@ async function main(): Promise<void> {
     },
   });
   if (values.engine !== 'wasm' && values.engine !== 'cpu') throw new Error('--engine must be wasm or cpu (engines that compute synchronously)');
-  const workload: Workload = values.bundle
-    ? await bundleWorkload(values.bundle, values.graph, values.variant)
-    : values.model
-      ? { label: values.model, bytes: new Uint8Array(await readFile(values.model)), externalData: new Map() }
-      : (() => {
-          throw new Error('pass --bundle DIR or --model FILE.onnx');
-        })();
+  const workload: Workload = await workloadFromOptions(values, () => {
+    throw new Error('pass --bundle DIR or --model FILE.onnx');
+  });
   const feeds = workload.feeds ?? randomFeeds(workload.bytes);
   const engine = values.engine as TfjsEngine;
   await new TfjsBackend(engine, { wasmPaths: nodeWasmPaths() }).init();

@@ -7,7 +7,6 @@
  * this process (both engines compute on one thread, so on a shared machine the CPU time is close to
  * what an idle machine's wall clock would show), and the ratios. Node only.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +15,7 @@ import * as ort from 'onnxruntime-web';
 import { TfjsBackend } from '../backend.js';
 import { nodeWasmPaths } from '../node.js';
 import { buildVitEncoder, VIT_B_16 } from './vit.js';
-import { bundleWorkload, randomFeeds } from './workload.js';
+import { WORKLOAD_OPTIONS, randomFeeds, workloadFromOptions } from './workload.js';
 import type { Workload } from './workload.js';
 
 function median(values: number[]): number {
@@ -54,10 +53,7 @@ function toOrtTensor(tensor: Tensor): ort.Tensor {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      bundle: { type: 'string' },
-      graph: { type: 'string' },
-      variant: { type: 'string', default: 'fp32' },
-      model: { type: 'string' },
+      ...WORKLOAD_OPTIONS,
       'image-size': { type: 'string', default: '224' },
       depth: { type: 'string', default: String(VIT_B_16.depth) },
       runs: { type: 'string', default: '5' },
@@ -65,15 +61,11 @@ async function main(): Promise<void> {
     },
   });
   const runs = Number(values.runs);
-  const workload: Workload = values.bundle
-    ? await bundleWorkload(values.bundle, values.graph, values.variant)
-    : values.model
-      ? { label: path.basename(values.model), bytes: new Uint8Array(await readFile(values.model)), externalData: new Map() }
-      : {
-          label: `random ViT-B/16 (${values['image-size']}², depth ${values.depth})`,
-          bytes: buildVitEncoder({ ...VIT_B_16, imageSize: Number(values['image-size']), depth: Number(values.depth) }),
-          externalData: new Map(),
-        };
+  const workload: Workload = await workloadFromOptions(values, () => ({
+    label: `random ViT-B/16 (${values['image-size']}², depth ${values.depth})`,
+    bytes: buildVitEncoder({ ...VIT_B_16, imageSize: Number(values['image-size']), depth: Number(values.depth) }),
+    externalData: new Map(),
+  }));
   const { label, bytes, externalData } = workload;
   const feeds = workload.feeds ?? randomFeeds(bytes);
 

@@ -1,4 +1,5 @@
 /** What the benchmark and the profiler run: a graph's bytes and external data, and its feeds. Node only. */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeModel } from '@samclip/core';
 import type { Tensor } from '@samclip/core';
@@ -32,6 +33,24 @@ export async function bundleWorkload(dir: string, graphName: string | undefined,
   const inputs = await bundle.references().inputs(graph);
   const feeds = Object.fromEntries(inputs.map((input) => [input.name, input.tensor]));
   return { label: `${path.basename(path.resolve(dir))}: ${graph}.${variant} on its reference input`, bytes, externalData, feeds };
+}
+
+/** The command-line options (`node:util` parseArgs) that choose a workload, shared by the bench and the profiler. */
+export const WORKLOAD_OPTIONS = {
+  bundle: { type: 'string' },
+  graph: { type: 'string' },
+  variant: { type: 'string', default: 'fp32' },
+  model: { type: 'string' },
+} as const;
+
+/** The workload those options name: a bundle's graph, an ONNX file, or else `fallback()`. */
+export async function workloadFromOptions(
+  values: { bundle?: string; graph?: string; variant: string; model?: string },
+  fallback: () => Workload,
+): Promise<Workload> {
+  if (values.bundle) return bundleWorkload(values.bundle, values.graph, values.variant);
+  if (values.model) return { label: path.basename(values.model), bytes: new Uint8Array(await readFile(values.model)), externalData: new Map() };
+  return fallback();
 }
 
 /** Random float32 feeds for every graph input (symbolic dims become 1). */
