@@ -174,7 +174,7 @@ export async function withPageAt<T>(url: string, options: PageOptions, use: (pag
       });
       await page.goto(url, { waitUntil: 'load' });
       const result = await use(page);
-      if (pageErrors.length > 0) throw new Error(`errors in the browser page:\n${pageErrors.join('\n')}`);
+      if (pageErrors.length > 0) throw new Error(`errors in the browser page:\n${summarizeErrors(pageErrors)}`);
       return result;
     } finally {
       await context.close();
@@ -182,6 +182,22 @@ export async function withPageAt<T>(url: string, options: PageOptions, use: (pag
   } finally {
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * The distinct page errors, each cut to 500 characters, the first 5 in full and a count of the
+ * rest: one broken shader can raise thousands of cascading WebGPU validation errors.
+ */
+export function summarizeErrors(errors: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const error of errors) {
+    const text = error.length > 500 ? `${error.slice(0, 500)}…` : error;
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  const distinct = [...counts];
+  const shown = distinct.slice(0, 5).map(([text, count]) => (count > 1 ? `${text} (×${count})` : text));
+  const hidden = distinct.slice(5).reduce((sum, [, count]) => sum + count, 0);
+  return [...shown, ...(hidden > 0 ? [`… and ${hidden} more error${hidden === 1 ? '' : 's'} (${distinct.length - 5} distinct)`] : [])].join('\n');
 }
 
 export interface BrowserRun {

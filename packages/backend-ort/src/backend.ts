@@ -3,7 +3,7 @@
  * providers, how support is probed, whether outputs can stay on the device) is an `OrtEngine`.
  * The engine module is imported on first use, so registering a backend loads nothing.
  */
-import { backendRegistry, SamClipError } from '@samclip/core';
+import { backendRegistry, decodeModel, encodeModel, hasFloat16Arithmetic, SamClipError, upcastFloat16 } from '@samclip/core';
 import type { Backend, InferenceSession, SessionOptions, Tensor } from '@samclip/core';
 import type { OrtApi, OrtSessionOptions, OrtTensor } from './ort-api.js';
 import { OrtInferenceSession } from './session.js';
@@ -41,6 +41,14 @@ export interface OrtEngine {
   readonly defaults: Required<OrtSessionDefaults>;
   /** Copies a device-resident output to the CPU. */
   download(ort: OrtApi, tensor: OrtTensor): Promise<Tensor>;
+  /**
+   * Whether float16 arithmetic runs on this device (WebGPU: the adapter's `shader-f16`). Engines
+   * without it are given float16 graphs with their arithmetic upcast to float32 (core's
+   * `upcastFloat16`); omitted: float16 always runs (CPU engines have float16 kernels or fall back).
+   */
+  supportsFloat16?(ort: OrtApi): Promise<boolean>;
+  /** Reads an ONNX file by path, for engines that open files (needed to upcast a float16 file). */
+  readFile?(file: string): Promise<Uint8Array>;
   /** Frees engine-held resources beyond the sessions. */
   release?(): Promise<void>;
 }
@@ -56,6 +64,7 @@ export class OrtBackend implements Backend {
   readonly #engine: OrtEngine;
   #loaded: Promise<{ ort: OrtApi } | { reason: string; cause?: unknown }> | undefined;
   #providers: Promise<readonly ExecutionProvider[]> | undefined;
+  #float16: Promise<boolean> | undefined;
   readonly #sessions = new Set<OrtInferenceSession>();
   /** Present on engines that read ONNX files themselves (see `Backend.createSessionFromFile`). */
   readonly createSessionFromFile?: (file: string, options?: SessionOptions) => Promise<InferenceSession>;
@@ -96,6 +105,7 @@ export class OrtBackend implements Backend {
       throw new SamClipError('INVALID_ARGUMENT', `${this.name}: a session from a file reads its external data beside the file; do not pass externalData as well.`, { backend: this.name });
     }
     const ortOptions = this.#sessionOptions(options, providers);
+    model = await this.#withoutUnsupportedFloat16(ort, model);
     let created: Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
     try {
       created = await ort.InferenceSession.create(model, ortOptions);
@@ -128,6 +138,36 @@ export class OrtBackend implements Backend {
     }
     this.#sessions.add(session);
     return session;
+  }
+
+  /**
+   * Whether this device runs float16 arithmetic (probed once; engines without a probe, the CPU ones,
+   * answer true). Float16 graphs given to a backend where it is false run with float32 arithmetic.
+   */
+  async supportsFloat16(): Promise<boolean> {
+    const { ort } = await this.#ready();
+    return this.#engine.supportsFloat16 === undefined || (await this.#float16Support(ort));
+  }
+
+  #float16Support(ort: OrtApi): Promise<boolean> {
+    this.#float16 ??= (this.#engine.supportsFloat16?.(ort) ?? Promise.resolve(true)).catch(() => false);
+    return this.#float16;
+  }
+
+  /** The model as given, or with its float16 arithmetic upcast where the device has none. */
+  async #withoutUnsupportedFloat16(ort: OrtApi, model: Uint8Array | string): Promise<Uint8Array | string> {
+    if (this.#engine.supportsFloat16 === undefined || (await this.#float16Support(ort))) return model;
+    let bytes: Uint8Array;
+    if (typeof model === 'string') {
+      if (this.#engine.readFile === undefined) return model;
+      bytes = await this.#engine.readFile(model);
+    } else {
+      bytes = model;
+    }
+    const decoded = decodeModel(bytes);
+    if (!hasFloat16Arithmetic(decoded)) return model;
+    upcastFloat16(decoded);
+    return encodeModel(decoded);
   }
 
   async dispose(): Promise<void> {

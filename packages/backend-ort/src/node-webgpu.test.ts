@@ -4,7 +4,7 @@ import { createTensor, isSamClipError } from '@samclip/core';
 import type { DeviceTensor, Tensor } from '@samclip/core';
 import { createOrtNodeWebGpuBackend } from './node.js';
 import { OrtDeviceTensor } from './session.js';
-import { addModel } from './tiny-models.js';
+import { addModel, float16RoundTripModel } from './tiny-models.js';
 import { cpuTensor } from './test-utils/data.js';
 
 // Dawn reaches a GPU through the Vulkan loader; on machines without one, Chromium's SwiftShader
@@ -63,6 +63,21 @@ describe('ort-node-webgpu', () => {
     const a = createTensor('float32', [2], [0.5, 1.5]);
     const out = cpuTensor((await session.run({ a, b: a })).sum, 'sum');
     expect(Array.from(out.data as Float32Array)).toEqual([1, 3]);
+    await session.dispose();
+  });
+
+  it('runs float16 graphs on any adapter: float16 kernels where it has shader-f16, float32 arithmetic where not', async () => {
+    if ((await backend.isSupported()) !== true) return;
+    const float16 = await backend.supportsFloat16();
+    console.info(`ort-node-webgpu float16 kernels on this adapter: ${float16}`);
+    // SwiftShader (CI) has no shader-f16: without the upcast this graph fails at run time there.
+    const session = await backend.createSession(float16RoundTripModel());
+    const x = createTensor('float32', [3], [0.1, 2049, -7.5]);
+    const y = cpuTensor((await session.run({ x })).y, 'y');
+    // 0.1 and 2049 are not float16 values: float16 kernels round them (0.0999755859375·2, 2048·2);
+    // upcast, the arithmetic is float32's.
+    const expected = float16 ? [0.199951171875, 4096, -15] : [Math.fround(0.1) * 2, 4098, -15];
+    expect(Array.from(y.data as Float32Array)).toEqual(expected);
     await session.dispose();
   });
 });

@@ -4,6 +4,7 @@
  * node_modules, so nothing is fetched at run time.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type * as OrtNode from 'onnxruntime-node';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { OrtBackend, registerOrtBackend } from './backend.js';
 import type { ExecutionProvider, OrtEngine, OrtSessionDefaults } from './backend.js';
 import type { OrtApi, OrtSession, OrtTensor } from './ort-api.js';
 import { fromOrtTensor } from './tensor.js';
-import { addModel, identityModel } from './tiny-models.js';
+import { addModel, float16RoundTripModel, identityModel } from './tiny-models.js';
 import { createOrtWasmBackend } from './web.js';
 import type { OrtWasmBackendOptions } from './web.js';
 
@@ -156,6 +157,19 @@ export function createOrtNodeWebGpuBackend(options: OrtNodeWebGpuBackendOptions 
       }
     },
     executionProviders: async () => ['webgpu'],
+    // Dawn reports shader-f16 only where the adapter has it (not on SwiftShader); onnxruntime
+    // fails such graphs at run time, so a float16 round trip is run once to ask.
+    supportsFloat16: async (ort) => {
+      const session = await ort.InferenceSession.create(float16RoundTripModel(), { executionProviders: ['webgpu'], logSeverityLevel: 4 });
+      try {
+        const result = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1.5, -3), [2]) });
+        const y = result.y?.data;
+        return y instanceof Float32Array && y[0] === 3 && y[1] === -6;
+      } finally {
+        await session.release();
+      }
+    },
+    readFile: async (file) => new Uint8Array(await readFile(file)),
     deviceOutputs: true,
     sessionThreads: true,
     readsFiles: true,

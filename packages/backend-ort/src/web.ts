@@ -88,6 +88,12 @@ export function createOrtWebGpuBackend(options: OrtWebGpuBackendOptions = {}): O
       return adapter === null ? 'WebGPU is present but no adapter is available' : undefined;
     },
     executionProviders: async () => ['webgpu'],
+    // onnxruntime-web asks for shader-f16 when the adapter offers it; without it float16 shaders fail.
+    supportsFloat16: async () => {
+      const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } } }).navigator?.gpu;
+      const adapter = await gpu?.requestAdapter();
+      return adapter?.features.has('shader-f16') ?? false;
+    },
     deviceOutputs: true,
     sessionThreads: false,
     defaults: {

@@ -38,6 +38,7 @@ const build = await rolldown({
       '@samclip/backend-ort/node': src('backend-ort', 'node.ts'),
       '@samclip/backend-ort': src('backend-ort'),
       '@samclip/backend-tfjs': src('backend-tfjs'),
+      '@samclip/converter': src('converter'),
     },
     extensionAlias: { '.js': ['.ts', '.js'] },
   },

@@ -7,12 +7,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from './browser-runner.js';
-import { runMatrix } from './matrix.js';
+import { DEFAULT_CONVERSIONS, DEFAULT_CONVERTED_BUNDLES, parseConversion } from './conversions.js';
+import type { Conversion } from './conversions.js';
+import { fixtureBundles, runMatrix } from './matrix.js';
 import { matrixJson, matrixMarkdown } from './report.js';
 import { parseTarget } from './targets.js';
 
 function list(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+}
+
+function conversions(value: string, previous: Conversion[] = []): Conversion[] {
+  try {
+    return [...previous, ...list(value).map(parseConversion)];
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function seconds(value: string): number {
@@ -39,17 +49,27 @@ const program = new Command('regress')
   .option('--bundle <dir...>', 'bundle directories (default: every fixtures/*/samclip.json)')
   .option('--backends <list>', 'columns, comma-separated (default: all nine)', list)
   .option('--variants <list>', 'variant names, comma-separated (default: all)', list)
+  .option('--convert <list>', `quantized variants to convert before running, precision:target comma-separated (default with the fixtures: ${DEFAULT_CONVERSIONS.map((c) => `${c.to}:${c.target}`).join(',')}; none with --bundle)`, conversions)
+  .option('--convert-bundles <names>', `directory names of the bundles to convert (default with the fixtures: ${DEFAULT_CONVERTED_BUNDLES.join(',')}; with --bundle: every bundle)`, list)
+  .option('--no-convert', 'run the bundles as they are, without converted variants')
   .option('--runs <n>', 'timed runs per graph after one warm-up, at most', positive, 3)
   .option('--latency-budget <seconds>', 'a graph\'s timed runs stop once together they took this long (at least one runs)', seconds, 2)
   .option('--json <file>', 'also write the result as JSON')
   .option('--markdown <file>', 'also write the markdown report (docs/regression.md is generated this way)')
   .option('--gpu', 'use the machine\'s GPU (Chromium with hardware acceleration; Dawn on the system Vulkan driver)')
   .option('--quiet', 'no progress lines')
-  .action(async (options: { bundle?: string[]; backends?: string[]; variants?: string[]; runs: number; latencyBudget: number; json?: string; markdown?: string; gpu?: boolean; quiet?: boolean }) => {
+  .action(async (options: { bundle?: string[]; backends?: string[]; variants?: string[]; convert: Conversion[] | false | undefined; convertBundles?: string[]; runs: number; latencyBudget: number; json?: string; markdown?: string; gpu?: boolean; quiet?: boolean }) => {
     const started = performance.now();
     const cwd = process.env['INIT_CWD'] ?? process.cwd();
+    const bundles = options.bundle ? options.bundle.map((dir) => path.resolve(cwd, dir)) : fixtureBundles();
+    const convertNames = options.convertBundles ?? (options.bundle ? bundles.map((dir) => path.basename(dir)) : DEFAULT_CONVERTED_BUNDLES);
+    for (const name of convertNames) {
+      if (!bundles.some((dir) => path.basename(dir) === name)) throw new InvalidArgumentError(`--convert-bundles: no bundle named ${name} among ${bundles.map((dir) => path.basename(dir)).join(', ')}`);
+    }
+    const chosen = options.convert === false ? [] : (options.convert ?? (options.bundle ? [] : DEFAULT_CONVERSIONS));
     const result = await runMatrix({
-      ...(options.bundle ? { bundles: options.bundle.map((dir) => path.resolve(cwd, dir)) } : {}),
+      bundles,
+      conversions: chosen.length > 0 ? { bundles: bundles.filter((dir) => convertNames.includes(path.basename(dir))), conversions: chosen } : false,
       ...(options.backends ? { targets: options.backends.map(parseTarget) } : {}),
       ...(options.variants ? { variants: options.variants } : {}),
       runs: options.runs,

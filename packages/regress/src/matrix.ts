@@ -7,11 +7,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SamClipError } from '@samclip/core';
 import type { Backend } from '@samclip/core';
 import { loadBundleFromDirectory } from '@samclip/core/node';
 import { createOrtNodeBackend, createOrtNodeWebGpuBackend, createOrtWasmBackend, ortWebWasmDir } from '@samclip/backend-ort/node';
 import { TfjsBackend } from '@samclip/backend-tfjs';
 import { engineAssetDirs, repoRoot, runInBrowser } from './browser-runner.js';
+import { conversionLabel, convertBundles } from './conversions.js';
+import type { Conversion } from './conversions.js';
 import { evaluateRun, loadReferences } from './evaluate.js';
 import type { Cell } from './evaluate.js';
 import { bundleVariants, runBundle } from './run-bundle.js';
@@ -23,6 +26,12 @@ export interface MatrixOptions {
   /** Bundle directories (default: every fixtures/<name>/samclip.json). */
   bundles?: readonly string[];
   targets?: readonly MatrixTarget[];
+  /**
+   * Quantized variants to add before the columns run: each of `bundles` (directories among the
+   * matrix's bundles) is converted with every conversion into a temporary copy, which the matrix
+   * runs in its place (conversions.ts). `false` or omitted: the bundles as they are.
+   */
+  conversions?: { bundles: readonly string[]; conversions: readonly Conversion[] } | false;
   /** Variant names to run (default: all of each bundle's). */
   variants?: readonly string[];
   /** Timed runs per graph after the warm-up run, at most (latency = their median). */
@@ -51,6 +60,8 @@ export interface MatrixResult {
   date: string;
   environment: MatrixEnvironment;
   bundles: string[];
+  /** The conversions added per bundle (bundle path → `int8:ort-node`, …). */
+  conversions: Record<string, string[]>;
   targets: string[];
   runs: number;
   latencyBudgetMs?: number;
@@ -144,16 +155,35 @@ async function runColumn(bundles: readonly ColumnBundle[], target: MatrixTarget,
   return runs;
 }
 
+function displayPath(dir: string): string {
+  return path.relative(repoRoot, dir) || dir;
+}
+
 export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResult> {
   const gpu = options.gpu ?? false;
   if (gpu) process.env['SAMCLIP_CHROMIUM_GPU'] = '1';
   else if (!process.env['VK_ICD_FILENAMES'] && existsSync(SWIFTSHADER_ICD)) process.env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
   const bundles = options.bundles ?? fixtureBundles();
+  const plan = options.conversions || undefined;
+  for (const dir of plan?.bundles ?? []) {
+    if (!bundles.includes(dir)) throw new SamClipError('INVALID_ARGUMENT', `cannot convert ${dir}: it is not one of the matrix's bundles (${bundles.join(', ')})`, { bundle: dir });
+  }
+  const converted = plan && plan.conversions.length > 0 ? await convertBundles(plan.bundles, plan.conversions, options.onProgress) : undefined;
+  try {
+    return await runPreparedMatrix(options, bundles, converted?.copies ?? new Map(), plan && converted ? plan.conversions : []);
+  } finally {
+    await converted?.dispose();
+  }
+}
+
+async function runPreparedMatrix(options: MatrixOptions, bundles: readonly string[], copies: ReadonlyMap<string, string>, conversions: readonly Conversion[]): Promise<MatrixResult> {
+  const gpu = options.gpu ?? false;
   const targets = options.targets ?? MATRIX_TARGETS;
   const runs = options.runs ?? 3;
   const strict = options.strict ?? process.env['CI'] === 'true';
   const prepared = await Promise.all(
-    bundles.map(async (dir) => {
+    bundles.map(async (original) => {
+      const dir = copies.get(original) ?? original;
       const bundle = await loadBundleFromDirectory(dir);
       const variants = bundleVariants(bundle).filter((variant) => options.variants === undefined || options.variants.includes(variant));
       return { dir, bundle, refs: await loadReferences(bundle), variants, baselines: new Map<string, VariantRun>(), cells: [] as Cell[] };
@@ -196,7 +226,8 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResu
   return {
     date: new Date().toISOString(),
     environment: environment(gpu),
-    bundles: bundles.map((dir) => path.relative(repoRoot, dir) || dir),
+    bundles: bundles.map(displayPath),
+    conversions: Object.fromEntries([...copies.keys()].map((dir) => [displayPath(dir), conversions.map(conversionLabel)])),
     targets: targets.map((target) => target.id),
     runs,
     ...(options.latencyBudgetMs !== undefined ? { latencyBudgetMs: options.latencyBudgetMs } : {}),

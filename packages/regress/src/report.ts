@@ -77,6 +77,16 @@ function latencyBudgetText(result: MatrixResult): string {
 }
 
 /** The whole report; `command` is how it was produced (shown at the top). */
+/** Which bundles got quantized variants from the converter for this run, and which. */
+function conversionLines(result: MatrixResult): string[] {
+  const entries = Object.entries(result.conversions);
+  if (entries.length === 0) return [];
+  return [
+    `Quantized variants: ${entries.map(([bundle, list]) => `${bundle} converted by @samclip/converter at the start of this run to ${list.map((c) => `\`${c}\``).join(', ')}`).join('; ')} (precision:target; each variant runs on the columns its target is meant for). Variant names: \`int8\`, \`int4\` for ort-node, \`<precision>-<target>\` otherwise.`,
+    '',
+  ];
+}
+
 export function matrixMarkdown(result: MatrixResult, command: string): string {
   const env = result.environment;
   const failed = result.cells.filter((cell) => cell.status === 'fail');
@@ -93,6 +103,7 @@ export function matrixMarkdown(result: MatrixResult, command: string): string {
     `**Result: ${result.passed ? 'PASS' : 'FAIL'}** — ${result.cells.length} cells, ${result.cells.filter((c) => c.status === 'pass').length} passed, ${failed.length} failed, ${unavailable.length} unavailable${result.strict ? ' (strict: unavailable columns fail)' : ''}.`,
     '',
     `Machine: ${env.cpu} × ${env.cpus}, ${env.platform}, Node ${env.node}; ${env.onnxruntime}; tfjs ${env.tfjs}; ${env.gpu ? 'real GPU (--gpu)' : `no GPU: WebGPU and WebGL run on SwiftShader${env.vulkanIcd ? ` (Dawn in Node via ${env.vulkanIcd})` : ''}`}.`,
+    ...conversionLines(result),
     ...browserLines(result),
     `Latency is the median of up to ${result.runs} timed run${result.runs === 1 ? '' : 's'} per graph after a warm-up run${latencyBudgetText(result)}, summed over the bundle's graphs on their reference inputs; software GPUs make GPU columns slow here, so compare latencies only within one machine.`,
     '',

@@ -50,15 +50,15 @@ const REFERENCE: Readonly<Record<DTypeClass, { cpu: Tolerance; gpu: Tolerance }>
   },
   fp16: {
     cpu: { atol: 1e-3, rtol: 1e-2, minCosine: 0.999, minIou: 0.95 },
-    gpu: { atol: 1e-3, rtol: 2e-2, minCosine: 0.999, minIou: 0.95 },
+    gpu: { atol: 1e-3, rtol: 4e-2, minCosine: 0.999, minIou: 0.95 },
   },
   int8: {
     cpu: { atol: 1e-2, rtol: 0.1, minCosine: 0.99, minIou: 0.85 },
     gpu: { atol: 1e-2, rtol: 0.1, minCosine: 0.99, minIou: 0.85 },
   },
   int4: {
-    cpu: { atol: 2e-2, rtol: 0.5, minCosine: 0.9, minIou: 0.6 },
-    gpu: { atol: 2e-2, rtol: 0.5, minCosine: 0.9, minIou: 0.6 },
+    cpu: { atol: 2e-2, rtol: 0.5, minCosine: 0.85, minIou: 0.5 },
+    gpu: { atol: 2e-2, rtol: 0.5, minCosine: 0.85, minIou: 0.5 },
   },
 };
 
@@ -118,15 +118,21 @@ export const TOLERANCE_NOTES = `Why these numbers:
   Node and in Chromium, with cosine 1.000000 and mask IoU 0.9999; the bound is 5e-4 plus 2e-4 of max|ref|, still
   far below the 1e-2-and-up errors of a wrong kernel.
 - **fp16 weights**: rounding a weight to 11 significant bits is a relative error up to 2⁻¹¹ ≈ 4.9e-4 per weight;
-  through ~12 matmuls with residual paths it reaches a few 1e-3 of the output scale, so 1% of max|ref| (2% on GPUs,
-  whose \`compute\` presets also run activations in fp16), cosine ≥ 0.999.
+  through ~12 matmuls with residual paths it reaches a few 1e-3 of the output scale, so 1% of max|ref|, cosine ≥ 0.999.
+  On GPUs 4%: the \`compute\` preset (\`fp16-ort-webgpu\`) rounds the decoder's attention weights too, and on the
+  tiny-random decoder that alone moves the worst mask logit by 2.1e-2 = 2.6% of max|ref| (measured with float32
+  arithmetic on ort-node and those weights rounded; cosine 0.999998, mask IoU 0.998). Where the adapter has no
+  \`shader-f16\` (SwiftShader here) the ort WebGPU backends run fp16 graphs with float32 arithmetic
+  (\`upcastFloat16\`), so the error there is the weights' alone.
 - **int8 weights** (dynamic or QDQ): one quantization step is 1/255 of a channel's range; errors of 2–5% of the
   output scale are normal, so 10% of max|ref| and cosine ≥ 0.99, masks IoU ≥ 0.85.
 - **int4 weights** (32-element blocks): a step is 1/15 of a block's range, a relative RMS error of about 7% per
   weight that grows roughly with the square root of depth, and more again along a chain of graphs (backbone → CLIP
   head). On the tiny-random fixture the worst measured values are 0.87 = 0.30·max|ref| (text_embeds), chain cosine
-  0.92 and mask IoU 0.70; int4 is a size option, so its gate (50% of max|ref|, cosine ≥ 0.9, IoU ≥ 0.6) catches
-  broken kernels (cosine near 0, NaN), not int4's own loss. Measured for int8 and fp16 on the same fixture: 4% and
+  0.92 and mask IoU 0.70 for MatMulNBits (\`int4\`, ort-node), and chain cosine 0.897 and box-prompt mask IoU 0.58
+  for the unpacked form (\`int4-tfjs\`: its own quantization of the same weights, and the same numbers on all four
+  tfjs columns, so not a kernel fault); int4 is a size option, so its gate (50% of
+  max|ref|, cosine ≥ 0.85, IoU ≥ 0.5) catches broken kernels (cosine near 0, NaN), not int4's own loss. Measured for int8 and fp16 on the same fixture: 4% and
   0.8% of max|ref|, mask IoU 0.96 and 0.997.
 - **Across backends** the weights are identical, so the gap is engine arithmetic alone: fp32 as above; quantized
   graphs quantize activations at run time (DynamicQuantizeLinear), where one rounding tie decided differently

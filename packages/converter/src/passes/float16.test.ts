@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '@samclip/core';
-import { cloneModel, cosine, miniEncoder, runOrt } from '../test-utils/models.js';
+import { buildModel, cloneModel, cosine, floatInit, int64Init, miniEncoder, node, runOrt, tensorInfo } from '../test-utils/models.js';
 import { convertModel } from '../convert-model.js';
 import { createNodeFilter } from '../exclusions.js';
 import { createFloat16Pass } from './float16.js';
@@ -54,5 +54,47 @@ describe('float16 pass', () => {
     createFloat16Pass({ mode: 'compute' }).run(converted, { exclusions: createNodeFilter({ defaults: false }) });
     const half = converted.graph.initializers.find((i) => i.name === 'head.bias_fp16')!;
     expect((half.data as Uint16Array)[0]).toBe(0xfbff);
+  });
+
+  it('compute mode: If branches that read converted outer values by name get a float32 cast (the text encoder\'s EOT squeeze)', async () => {
+    // What torch exports for `x.squeeze(0)` on a dynamic batch: an If whose branches read the
+    // outer value directly, with float32 declared as their output type.
+    const branch = (name: string, nodes: ReturnType<typeof node>[], output: string) => ({
+      name,
+      nodes,
+      initializers: [],
+      inputs: [],
+      outputs: [tensorInfo(output, 'float32', [null])],
+      valueInfo: [],
+    });
+    const model = buildModel({
+      inputs: [tensorInfo('x', 'float32', [1, 8])],
+      outputs: [tensorInfo('y', 'float32', [4])],
+      initializers: [floatInit('w1', [8, 8], 1), floatInit('w2', [8, 4], 2), int64Init('zero', [0]), int64Init('one', [1])],
+      nodes: [
+        node('MatMul', ['x', 'w1'], ['h']),
+        node('Shape', ['h'], ['h_shape']),
+        node('Gather', ['h_shape', 'zero'], ['batch']),
+        node('Equal', ['batch', 'one'], ['is_single']),
+        node('If', ['is_single'], ['picked'], [
+          { name: 'then_branch', value: { type: 'graph', value: branch('then', [node('Squeeze', ['h', 'zero'], ['squeezed'])], 'squeezed') } },
+          { name: 'else_branch', value: { type: 'graph', value: branch('else', [node('Identity', ['h'], ['same'])], 'same') } },
+        ]),
+        node('MatMul', ['picked', 'w2'], ['y']),
+      ],
+    });
+    const feeds = { x: { dims: [1, 8], data: Float32Array.from({ length: 8 }, (_, i) => Math.sin(i)) } };
+    const reference = await runOrt(model, feeds);
+    const converted = cloneModel(model);
+    createFloat16Pass({ mode: 'compute' }).run(converted, { exclusions: createNodeFilter({ defaults: false }) });
+    const types = inferTypes(converted.graph);
+    const ifNode = converted.graph.nodes.find((n) => n.opType === 'If')!;
+    const then = ifNode.attributes.find((a) => a.name === 'then_branch')!.value;
+    const read = then.type === 'graph' ? then.value.nodes[0]!.inputs[0]! : '';
+    expect(read).not.toBe('h');
+    expect(types.get(read)?.elemType).toBe('float32');
+    expect(types.get('h')?.elemType).toBe('float16');
+    const result = await runOrt(converted, feeds);
+    expect(cosine(result['y']!, reference['y']!)).toBeGreaterThan(0.999);
   });
 });

@@ -11,7 +11,7 @@
  * Constants are clamped to the float16 range so large negative masks stay finite.
  */
 import type { Graph, Initializer, Model, Node, TensorTypeInfo } from '@samclip/core';
-import { ONNX_DATA_TYPE } from '@samclip/core';
+import { ONNX_DATA_TYPE, outerScopeReads } from '@samclip/core';
 import { NameAllocator, findAttribute, indexGraph, intAttr, intAttribute, makeNode, topologicalSort } from '../ir/graph-utils.js';
 import { readFloats, toFloat16 } from '../ir/numeric.js';
 import type { Pass, PassContext, PassReport } from '../pipeline.js';
@@ -100,6 +100,26 @@ function classifyNodes(graph: Graph, types: Map<string, TensorTypeInfo>, context
   return kept;
 }
 
+/**
+ * Points every read of the outer-scope value `from` inside `node`'s subgraphs (If, Loop, Scan
+ * bodies, nested ones too) at `to`, except where a subgraph defines its own `from`.
+ */
+function renameOuterScopeReads(node: Node, from: string, to: string): void {
+  for (const attribute of node.attributes) {
+    const value = attribute.value;
+    const graphs: Graph[] = value.type === 'graph' ? [value.value] : value.type === 'graphs' ? value.value : [];
+    for (const sub of graphs) {
+      const local = new Set<string>([...sub.initializers.map((i) => i.name), ...sub.inputs.map((i) => i.name), ...sub.nodes.flatMap((n) => n.outputs)]);
+      if (local.has(from)) continue;
+      for (const inner of sub.nodes) {
+        inner.inputs = inner.inputs.map((input) => (input === from ? to : input));
+        renameOuterScopeReads(inner, from, to);
+      }
+      for (const output of sub.outputs) if (output.name === from) output.name = to;
+    }
+  }
+}
+
 function toFloat16Initializer(init: Initializer, name: string): Initializer {
   return { name, dtype: 'float16', dims: [...init.dims], data: toFloat16(readFloats(init), true) };
 }
@@ -166,7 +186,14 @@ function convertCompute(model: Model, context: PassContext): PassReport {
       const currentlyHalf = isHalf.has(input);
       return currentlyHalf === wantsHalf ? input : castTo(input, wantsHalf);
     });
-    if (!wantsHalf) continue;
+    if (!wantsHalf) {
+      // Subgraphs (kept float32, with their declared float32 types) may read converted values of
+      // the outer graph by name, not through node.inputs: they read a float32 cast instead.
+      for (const read of new Set(outerScopeReads(node))) {
+        if (isHalf.has(read)) renameOuterScopeReads(node, read, castTo(read, false));
+      }
+      continue;
+    }
     if (node.opType === 'Cast' && intAttr(node, 'to', 0) === ONNX_DATA_TYPE.float32) {
       node.attributes = node.attributes.map((a) => (a.name === 'to' ? intAttribute('to', FLOAT16) : a));
     }

@@ -169,6 +169,13 @@ export function inferNode(node: Node, inputs: Array<TensorTypeInfo | undefined>,
     if ((op === 'QuickGelu' || op === 'BiasGelu' || op === 'FastGelu') && first) return [first];
     return [];
   }
+  if (op === 'If') {
+    // Both branches declare the same output types; shapes may differ between them, so only the
+    // element type is certain.
+    const branch = findAttribute(node, 'then_branch');
+    if (branch?.type !== 'graph') return [];
+    return branch.value.outputs.map((output) => (output.type?.kind === 'tensor' ? tensor(output.type.elemType) : undefined));
+  }
   if (SAME_TYPE_UNARY.has(op)) {
     if (!first) return [];
     if (op === 'LayerNormalization') {

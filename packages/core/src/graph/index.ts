@@ -4,3 +4,4 @@ export * from './codec.js';
 export * from './query.js';
 export { ONNX_SCHEMA_DESCRIPTOR } from './onnx-schema.js';
 export * from './dead-nodes.js';
+export { hasFloat16Arithmetic, upcastFloat16 } from './float16-upcast.js';
