@@ -1,7 +1,8 @@
 """SAM's TwoWayTransformer, key-compatible with Meta's `mask_decoder.transformer.*`."""
 
 import math
-from typing import Tuple
+from contextlib import contextmanager
+from typing import Iterator, Tuple
 
 import torch
 from torch import nn
@@ -10,7 +11,16 @@ from .common import MLPBlock
 
 
 class Attention(nn.Module):
-    """Attention with optional down-projection of the embedding size after the q/k/v projections."""
+    """Attention with optional down-projection of the embedding size after the q/k/v projections.
+
+    `few_token_form` (set by the exporter, see `few_token_attention`) computes the same function
+    reassociated for the decoder's cross-attentions, where one side has a handful of prompt tokens
+    and the other the G² image tokens: the 128-wide projections of the image tokens are replaced by
+    products with heads × tokens columns (56 for one click), about 2.3× less arithmetic.
+    """
+
+    #: Compute with the reassociated form when the two sides differ in length (export only).
+    few_token_form = False
 
     def __init__(self, embedding_dim: int, num_heads: int, downsample_rate: int = 1) -> None:
         super().__init__()
@@ -30,6 +40,8 @@ class Attention(nn.Module):
         return x.transpose(1, 2).reshape(b, n_tokens, n_heads * c_per_head)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        if self.few_token_form and q.shape[1] != k.shape[1]:
+            return self._few_keys(q, k, v) if k.shape[1] < q.shape[1] else self._few_queries(q, k, v)
         q = self._separate_heads(self.q_proj(q))
         k = self._separate_heads(self.k_proj(k))
         v = self._separate_heads(self.v_proj(v))
@@ -37,6 +49,50 @@ class Attention(nn.Module):
         attn = (q @ k.permute(0, 1, 3, 2)) / math.sqrt(c_per_head)
         attn = torch.softmax(attn, dim=-1)
         return self.out_proj(self._recombine_heads(attn @ v))
+
+
+    def _few_keys(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Many queries (image tokens) over few keys (prompt tokens): per head h,
+        q_h·k_hᵀ = q·(W_q,hᵀ·k_hᵀ) + b_q,h·k_hᵀ and softmax(·)·v_h·W_o,h = P_h·(v_h·W_o,h)."""
+        b, n_q, dim = q.shape
+        n_k = k.shape[1]
+        heads = self.num_heads
+        head_dim = self.internal_dim // heads
+        k_h = self.k_proj(k).reshape(b, n_k, heads, head_dim).permute(0, 2, 1, 3)
+        v_h = self.v_proj(v).reshape(b, n_k, heads, head_dim).permute(0, 2, 1, 3)
+        keys_in_input_space = torch.matmul(k_h, self.q_proj.weight.reshape(heads, head_dim, dim))
+        bias = torch.matmul(k_h, self.q_proj.bias.reshape(heads, head_dim, 1)).reshape(b, 1, heads * n_k)
+        scores = torch.matmul(q, keys_in_input_space.reshape(b, heads * n_k, dim).transpose(1, 2)) + bias
+        attn = torch.softmax((scores / math.sqrt(head_dim)).reshape(b, n_q, heads, n_k), dim=-1)
+        values_in_output_space = torch.matmul(v_h, self.out_proj.weight.reshape(dim, heads, head_dim).permute(1, 2, 0))
+        return torch.matmul(attn.reshape(b, n_q, heads * n_k), values_in_output_space.reshape(b, heads * n_k, dim)) + self.out_proj.bias
+
+    def _few_queries(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Few queries (prompt tokens) over many keys (image tokens): per head h,
+        q_h·k_hᵀ = (q_h·W_k,h)·kᵀ (+ q_h·b_k,h, the same for every key, so softmax drops it) and
+        P_h·v_h = (P_h·v)·W_v,hᵀ + b_v,h (each row of P_h sums to 1)."""
+        b, n_q, dim = q.shape
+        heads = self.num_heads
+        head_dim = self.internal_dim // heads
+        q_h = self.q_proj(q).reshape(b, n_q, heads, head_dim).permute(0, 2, 1, 3)
+        queries_in_input_space = torch.matmul(q_h, self.k_proj.weight.reshape(heads, head_dim, dim)).reshape(b, heads * n_q, dim)
+        attn = torch.softmax(torch.matmul(queries_in_input_space, k.transpose(1, 2)) / math.sqrt(head_dim), dim=-1)
+        pooled = torch.matmul(attn, v).reshape(b, heads, n_q, dim)
+        out = torch.matmul(pooled, self.v_proj.weight.reshape(heads, head_dim, dim).transpose(1, 2)) + self.v_proj.bias.reshape(heads, 1, head_dim)
+        return self.out_proj(out.permute(0, 2, 1, 3).reshape(b, n_q, heads * head_dim))
+
+
+@contextmanager
+def few_token_attention(module: nn.Module) -> Iterator[None]:
+    """Within the block, every Attention in `module` computes with its few-token form."""
+    attentions = [m for m in module.modules() if isinstance(m, Attention)]
+    for attention in attentions:
+        attention.few_token_form = True
+    try:
+        yield
+    finally:
+        for attention in attentions:
+            del attention.few_token_form
 
 
 class TwoWayAttentionBlock(nn.Module):
