@@ -63,10 +63,10 @@ const program = new Command('regress')
     const cwd = process.env['INIT_CWD'] ?? process.cwd();
     const bundles = options.bundle ? options.bundle.map((dir) => path.resolve(cwd, dir)) : fixtureBundles();
     const convertNames = options.convertBundles ?? (options.bundle ? bundles.map((dir) => path.basename(dir)) : DEFAULT_CONVERTED_BUNDLES);
-    for (const name of convertNames) {
+    const chosen = options.convert === false ? [] : (options.convert ?? (options.bundle ? [] : DEFAULT_CONVERSIONS));
+    for (const name of chosen.length > 0 ? convertNames : []) {
       if (!bundles.some((dir) => path.basename(dir) === name)) throw new InvalidArgumentError(`--convert-bundles: no bundle named ${name} among ${bundles.map((dir) => path.basename(dir)).join(', ')}`);
     }
-    const chosen = options.convert === false ? [] : (options.convert ?? (options.bundle ? [] : DEFAULT_CONVERSIONS));
     const result = await runMatrix({
       bundles,
       conversions: chosen.length > 0 ? { bundles: bundles.filter((dir) => convertNames.includes(path.basename(dir))), conversions: chosen } : false,
