@@ -11,7 +11,7 @@
  * Constants are clamped to the float16 range so large negative masks stay finite.
  */
 import type { Graph, Initializer, Model, Node, TensorTypeInfo } from '@samclip/core';
-import { ONNX_DATA_TYPE, outerScopeReads } from '@samclip/core';
+import { ONNX_DATA_TYPE, outerScopeReads, renameOuterScopeReads } from '@samclip/core';
 import { NameAllocator, findAttribute, indexGraph, intAttr, intAttribute, makeNode, topologicalSort } from '../ir/graph-utils.js';
 import { readFloats, toFloat16 } from '../ir/numeric.js';
 import type { Pass, PassContext, PassReport } from '../pipeline.js';
@@ -98,26 +98,6 @@ function classifyNodes(graph: Graph, types: Map<string, TensorTypeInfo>, context
     }
   }
   return kept;
-}
-
-/**
- * Points every read of the outer-scope value `from` inside `node`'s subgraphs (If, Loop, Scan
- * bodies, nested ones too) at `to`, except where a subgraph defines its own `from`.
- */
-function renameOuterScopeReads(node: Node, from: string, to: string): void {
-  for (const attribute of node.attributes) {
-    const value = attribute.value;
-    const graphs: Graph[] = value.type === 'graph' ? [value.value] : value.type === 'graphs' ? value.value : [];
-    for (const sub of graphs) {
-      const local = new Set<string>([...sub.initializers.map((i) => i.name), ...sub.inputs.map((i) => i.name), ...sub.nodes.flatMap((n) => n.outputs)]);
-      if (local.has(from)) continue;
-      for (const inner of sub.nodes) {
-        inner.inputs = inner.inputs.map((input) => (input === from ? to : input));
-        renameOuterScopeReads(inner, from, to);
-      }
-      for (const output of sub.outputs) if (output.name === from) output.name = to;
-    }
-  }
 }
 
 function toFloat16Initializer(init: Initializer, name: string): Initializer {

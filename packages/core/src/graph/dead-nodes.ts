@@ -22,6 +22,26 @@ export function outerScopeReads(node: Node): string[] {
 }
 
 /**
+ * Points every read of the outer-scope value `from` inside `node`'s sub-graphs (nested ones too)
+ * at `to`, except in a sub-graph that defines its own `from`.
+ */
+export function renameOuterScopeReads(node: Node, from: string, to: string): void {
+  for (const attribute of node.attributes) {
+    const value = attribute.value;
+    const graphs: Graph[] = value.type === 'graph' ? [value.value] : value.type === 'graphs' ? value.value : [];
+    for (const sub of graphs) {
+      const local = new Set<string>([...sub.initializers.map((i) => i.name), ...sub.inputs.map((i) => i.name), ...sub.nodes.flatMap((n) => n.outputs)]);
+      if (local.has(from)) continue;
+      for (const inner of sub.nodes) {
+        inner.inputs = inner.inputs.map((input) => (input === from ? to : input));
+        renameOuterScopeReads(inner, from, to);
+      }
+      for (const output of sub.outputs) if (output.name === from) output.name = to;
+    }
+  }
+}
+
+/**
  * Removes (in place) the nodes whose outputs reach no graph output, then the initializers and value
  * infos nothing left reads. Graph inputs stay declared. Returns how many nodes and initializers went.
  */

@@ -6,6 +6,7 @@
  * feed and read the same tensors as before.
  */
 import { SamClipError } from '../errors.js';
+import { renameOuterScopeReads } from './dead-nodes.js';
 import { float16ToFloat32 } from './tensor.js';
 import type { Attribute, Graph, Initializer, Model, Node, ValueInfo } from './types.js';
 
@@ -126,17 +127,10 @@ function castNode(name: string, input: string, output: string, to: number): Node
   return { name, opType: 'Cast', domain: '', inputs: [input], outputs: [output], attributes: [{ name: 'to', value: { type: 'int', value: to } }] };
 }
 
-/** Points every read of `from` (nested subgraphs included, unless they define `from`) at `to`. */
+/** Points every read of `from` in `graph`, its nodes' sub-graphs included, at `to`. */
 function renameReads(graph: Graph, from: string, to: string): void {
   for (const node of graph.nodes) {
     node.inputs = node.inputs.map((input) => (input === from ? to : input));
-    for (const { value } of node.attributes) {
-      const subs = value.type === 'graph' ? [value.value] : value.type === 'graphs' ? value.value : [];
-      for (const sub of subs) {
-        const local = new Set([...sub.inputs.map((v) => v.name), ...sub.initializers.map((i) => i.name), ...sub.nodes.flatMap((n) => n.outputs)]);
-        if (!local.has(from)) renameReads(sub, from, to);
-        for (const output of sub.outputs) if (output.name === from && !local.has(from)) output.name = to;
-      }
-    }
+    renameOuterScopeReads(node, from, to);
   }
 }
