@@ -62,26 +62,35 @@ def test_vit_b_parameter_counts():
     assert text == 123_650_305  # OpenCLIP ViT-L/14 text tower incl. logit_scale
 
 
-def test_few_token_attention_computes_the_same_decoder():
-    """The exporter's reassociated cross-attentions (transformer.few_token_attention) are the same
-    function: ViT-B decoder widths (256, 8 heads, 128 internal), one click plus the padding point, a box."""
-    from samclip_tools.model.transformer import Attention, few_token_attention
+def test_decoder_export_form_computes_the_same_decoder():
+    """The exporter's form of the prompt decoder (export_form.decoder_export_form: few-token
+    cross-attentions, upscaling in the token layout, the mask branch on demand) is the same
+    function: ViT-B decoder widths (256, 8 heads, 128 internal), a click plus the padding point,
+    a box, and a click with a mask prompt."""
+    from samclip_tools.model.export_form import decoder_export_form
+    from samclip_tools.model.mask_decoder import MaskDecoder
+    from samclip_tools.model.transformer import Attention
 
     torch.manual_seed(0)
     m = build_random_models("sam-clip", VIT_B, 0).samclip
     decoder = PromptDecoder(m.prompt_encoder, m.mask_decoder, m.image_encoder.img_size).eval()
     embeddings = torch.randn(1, 256, 64, 64)
+    no_mask = (torch.zeros(1, 1, 256, 256), torch.zeros(1))
     prompts = [
-        (torch.tensor([[[500.0, 300.0], [0.0, 0.0]]]), torch.tensor([[1.0, -1.0]])),
-        (torch.tensor([[[100.0, 120.0], [700.0, 650.0]]]), torch.tensor([[2.0, 3.0]])),
+        (torch.tensor([[[500.0, 300.0], [0.0, 0.0]]]), torch.tensor([[1.0, -1.0]]), *no_mask),
+        (torch.tensor([[[100.0, 120.0], [700.0, 650.0]]]), torch.tensor([[2.0, 3.0]]), *no_mask),
+        (torch.tensor([[[500.0, 300.0], [0.0, 0.0]]]), torch.tensor([[1.0, -1.0]]), 4 * torch.randn(1, 1, 256, 256), torch.ones(1)),
     ]
-    for coords, labels in prompts:
-        args = (embeddings, coords, labels, torch.zeros(1, 1, 256, 256), torch.zeros(1), torch.tensor([1200.0, 1800.0]))
+    forms = [a for a in decoder.modules() if isinstance(a, (Attention, MaskDecoder, PromptDecoder))]
+    assert len(forms) == 2 * 3 + 1 + 2  # 2 layers × (self, token→image, image→token), the final attention, the 2 decoders
+    for coords, labels, mask_input, has_mask_input in prompts:
+        args = (embeddings, coords, labels, mask_input, has_mask_input, torch.tensor([1200.0, 1800.0]))
         with torch.no_grad():
             standard = decoder(*args)
-            with few_token_attention(decoder):
-                assert all(a.few_token_form for a in decoder.modules() if isinstance(a, Attention))
-                reassociated = decoder(*args)
-        for a, b in zip(standard, reassociated):
+            with decoder_export_form(decoder):
+                assert all(f.export_form for f in forms)
+                exported = decoder(*args)
+        for a, b in zip(standard, exported):
+            assert a.shape == b.shape
             assert torch.allclose(a, b, atol=2e-5, rtol=0), float((a - b).abs().max())
-    assert not any(a.few_token_form for a in decoder.modules() if isinstance(a, Attention))
+    assert not any(f.export_form for f in forms)

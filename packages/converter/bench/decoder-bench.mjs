@@ -15,10 +15,13 @@
 //                 folding, LayerNorm2d fusion);
 //   sdk-int8      `sdk` on the pruned graph converted to int8 for the target (with --int8).
 // --engine wasm runs onnxruntime-web (ort-wasm) instead of onnxruntime-node.
+// The prompt is one click at the image centre (plus SAM's padding point, no mask input), what
+// `samclip bench` and an app's click send; --prompt reference uses the bundle's stored decoder
+// inputs instead (two points, a box and a mask input).
 // Columns: wall ms (median, p90), engine ms, post-processing ms, engine CPU ms (process.cpuUsage,
 // which other processes' load does not inflate), mask area, and IoU / max |Δ low-res logits|
 // against `meta`'s chosen mask. Run `npm run build` first.
-//   node packages/converter/bench/decoder-bench.mjs BUNDLE [--width 1800 --height 1200] [--runs 20] [--threads N] [--int8] [--engine node|wasm]
+//   node packages/converter/bench/decoder-bench.mjs BUNDLE [--width 1800 --height 1200] [--runs 20] [--threads N] [--int8] [--engine node|wasm] [--prompt click|reference]
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +39,7 @@ const { values, positionals } = parseArgs({
     threads: { type: 'string' },
     int8: { type: 'boolean', default: false },
     engine: { type: 'string', default: 'node' },
+    prompt: { type: 'string', default: 'click' },
   },
 });
 if (!['node', 'wasm'].includes(values.engine)) {
@@ -48,8 +52,12 @@ if (values.engine === 'wasm') {
   ort.env.wasm.wasmPaths = pathToFileURL(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')) + path.sep).href;
   if (values.threads) ort.env.wasm.numThreads = Number(values.threads);
 }
+if (!['click', 'reference'].includes(values.prompt)) {
+  console.error('--prompt must be click (one point at the image centre) or reference (the bundle\'s stored decoder inputs)');
+  process.exit(2);
+}
 if (positionals.length !== 1) {
-  console.error('usage: decoder-bench.mjs BUNDLE [--width 1800] [--height 1200] [--runs 20] [--threads N] [--int8] [--engine node|wasm]');
+  console.error('usage: decoder-bench.mjs BUNDLE [--width 1800] [--height 1200] [--runs 20] [--threads N] [--int8] [--engine node|wasm] [--prompt click|reference]');
   process.exit(2);
 }
 const bundle = await openBundle(positionals[0]);
@@ -62,6 +70,13 @@ const runs = Number(values.runs);
 
 const feeds = {};
 for (const { name, tensor } of await bundle.references().inputs(graph)) feeds[name] = new ort.Tensor(tensor.dtype, tensor.data, tensor.dims);
+if (values.prompt === 'click') {
+  const { width, height } = geometry.inputSize;
+  feeds.point_coords = new ort.Tensor('float32', Float32Array.of(width / 2, height / 2, 0, 0), [1, 2, 2]);
+  feeds.point_labels = new ort.Tensor('float32', Float32Array.of(1, -1), [1, 2]);
+  feeds.mask_input = new ort.Tensor('float32', new Float32Array(feeds.mask_input.data.length), feeds.mask_input.dims);
+  feeds.has_mask_input = new ort.Tensor('float32', Float32Array.of(0), [1]);
+}
 const fullSize = new ort.Tensor('float32', Float32Array.of(originalSize.height, originalSize.width), [2]);
 const oneByOne = new ort.Tensor('float32', Float32Array.of(1, 1), [2]);
 
@@ -70,9 +85,11 @@ const pruned = decodeModel(fullBytes);
 pruneToOutputs(pruned, ['iou_predictions', 'low_res_masks']);
 const prunedBytes = encodeModel(pruned);
 
+// The CPU memory arena on, as onnxruntime's default and as samclip's runner creates decoder
+// sessions (SessionOptions.reuseMemory).
 const options = {
   logSeverityLevel: 3,
-  enableCpuMemArena: false,
+  enableCpuMemArena: true,
   graphOptimizationLevel: 'all',
   executionProviders: [values.engine === 'node' ? 'cpu' : 'wasm'],
   ...(values.threads && values.engine === 'node' ? { intraOpNumThreads: Number(values.threads) } : {}),
@@ -178,7 +195,7 @@ function maxAbs(a, b) {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
-console.log(`prompt_decoder of ${positionals[0]} on ${values.engine === 'node' ? 'onnxruntime-node' : 'onnxruntime-web (wasm)'}, one prompt → mask at ${originalSize.width}×${originalSize.height}, median of ${runs} interleaved rounds, ${values.threads ?? 'default'} threads`);
+console.log(`prompt_decoder of ${positionals[0]} on ${values.engine === 'node' ? 'onnxruntime-node' : 'onnxruntime-web (wasm)'}, one ${values.prompt === 'click' ? 'click' : 'reference prompt'} → mask at ${originalSize.width}×${originalSize.height}, median of ${runs} interleaved rounds, ${values.threads ?? 'default'} threads`);
 console.log('| path | median ms | p90 ms | engine ms | post-processing ms | engine CPU ms | mask area px | IoU vs meta | max abs Δ low-res vs meta |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const name of names) {

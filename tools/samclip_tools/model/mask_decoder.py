@@ -3,6 +3,7 @@
 from typing import Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..config import SamDecoderConfig
@@ -11,6 +12,19 @@ from .transformer import TwoWayTransformer
 
 
 class MaskDecoder(nn.Module):
+    """SAM's mask decoder.
+
+    `export_form` (set by the exporter, see `export_form.decoder_export_form`) computes the same
+    masks with the output upscaling in the transformer's token layout: each stride-2, 2×2
+    ConvTranspose is a MatMul onto the four sub-pixels of every input pixel, LayerNorm2d a
+    LayerNormalization over the last axis, and the sub-pixels are interleaved into the image layout
+    only once, after the hypernetwork product, on the K masks instead of the 32-channel embedding.
+    Engines run these MatMuls faster than ConvTranspose and need no NCHW/NHWC reorders.
+    """
+
+    #: Upscale in the token layout (export only).
+    export_form = False
+
     def __init__(self, transformer_dim: int, cfg: SamDecoderConfig) -> None:
         super().__init__()
         self.transformer = TwoWayTransformer(cfg.transformer_depth, transformer_dim, cfg.transformer_heads, cfg.transformer_mlp_dim)
@@ -50,25 +64,55 @@ class MaskDecoder(nn.Module):
         dense_prompt_embeddings: torch.Tensor,
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """All num_mask_tokens masks [B, 4, 4G, 4G] and IoU predictions [B, 4]."""
+        # One image per call: Meta's repeat_interleave over the prompt batch is a broadcast here.
+        return self.predict_masks_from_source(image_embeddings + dense_prompt_embeddings, image_pe, sparse_prompt_embeddings)
+
+    def predict_masks_from_source(
+        self, src: torch.Tensor, image_pe: torch.Tensor, sparse_prompt_embeddings: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """predict_masks after the dense prompt is added: src = image embeddings + dense embeddings."""
         output_tokens = torch.cat([self.iou_token.weight, self.mask_tokens.weight], dim=0)
         output_tokens = output_tokens.unsqueeze(0).expand(sparse_prompt_embeddings.size(0), -1, -1)
         tokens = torch.cat((output_tokens, sparse_prompt_embeddings), dim=1)
-
-        # One image per call: Meta's repeat_interleave over the prompt batch is a broadcast here.
-        src = image_embeddings + dense_prompt_embeddings
         pos_src = image_pe.expand(src.shape[0], -1, -1, -1)
         b, c, h, w = src.shape
 
         hs, src = self.transformer(src, pos_src, tokens)
         iou_token_out = hs[:, 0, :]
         mask_tokens_out = hs[:, 1 : (1 + self.num_mask_tokens), :]
-
-        src = src.transpose(1, 2).reshape(b, c, h, w)
-        upscaled_embedding = self.output_upscaling(src)
         hyper_in = torch.stack(
             [mlp(mask_tokens_out[:, i, :]) for i, mlp in enumerate(self.output_hypernetworks_mlps)], dim=1
         )
+        iou_pred = self.iou_prediction_head(iou_token_out)
+        if self.export_form:
+            return self._masks_in_token_layout(src, hyper_in, h, w), iou_pred
+
+        src = src.transpose(1, 2).reshape(b, c, h, w)
+        upscaled_embedding = self.output_upscaling(src)
         b, c, h, w = upscaled_embedding.shape
         masks = (hyper_in @ upscaled_embedding.reshape(b, c, h * w)).reshape(b, -1, h, w)
-        iou_pred = self.iou_prediction_head(iou_token_out)
         return masks, iou_pred
+
+    def _masks_in_token_layout(self, src: torch.Tensor, hyper_in: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """output_upscaling and the hypernetwork product on src [B, h·w, C] (row-major tokens).
+
+        ConvTranspose2d(k=2, s=2) gives output pixel (2y+i, 2x+j) = W[:, :, i, j]ᵀ·src(y, x) + b, one
+        MatMul onto 4·C_out columns ordered (i, j, c). Rows then run over (y, x, i, j) for the first
+        upscaling and (y, x, i, j, k, l) for the second; the K masks are interleaved back to rows
+        4y+2i+k, columns 4x+2j+l with two rank-5 transposes (every engine's Transpose handles rank 5).
+        """
+        upscale_1, norm, _, upscale_2, _ = self.output_upscaling
+        b, n, c = src.shape
+        c1 = upscale_1.weight.shape[1]
+        c2 = upscale_2.weight.shape[1]
+        # Two-dimensional MatMuls, so engines fuse the bias add into the product (Gemm).
+        x = src.reshape(b * n, c) @ upscale_1.weight.permute(0, 2, 3, 1).reshape(c, 4 * c1) + upscale_1.bias.repeat(4)
+        x = F.gelu(F.layer_norm(x.reshape(b * n * 4, c1), (c1,), norm.weight, norm.bias, norm.eps))
+        x = x @ upscale_2.weight.permute(0, 2, 3, 1).reshape(c1, 4 * c2) + upscale_2.bias.repeat(4)
+        x = F.gelu(x.reshape(b, n * 16, c2))
+        k = hyper_in.shape[1]
+        # [B, h·w·16, K] then K first: cheaper than a K-row product against the transposed embedding.
+        masks = (x @ hyper_in.transpose(1, 2)).transpose(1, 2)  # [B, K, h·w·16]: (y, x, i, j, k, l)
+        masks = masks.reshape(b * k * h, w, 2, 2, 4).permute(0, 2, 1, 3, 4)  # (y, i, x, j, kl)
+        masks = masks.reshape(b * k * h * 2, w, 2, 2, 2).permute(0, 3, 1, 2, 4)  # (y, i, k, x, j, l)
+        return masks.reshape(b, k, 4 * h, 4 * w)

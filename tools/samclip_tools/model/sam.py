@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from typing import List
+
 from ..config import SamDecoderConfig, SamEncoderConfig
 from .image_encoder import ImageEncoderViT
 from .mask_decoder import MaskDecoder
@@ -26,6 +28,34 @@ class Sam(nn.Module):
         self.mask_decoder = MaskDecoder(enc.out_chans, dec)
 
 
+@torch.jit.script
+def _layer_norm_2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
+    u = x.mean(1, keepdim=True)
+    s = (x - u).pow(2).mean(1, keepdim=True)
+    x = (x - u) / torch.sqrt(s + eps)
+    return weight[:, None, None] * x + bias[:, None, None]
+
+
+@torch.jit.script
+def _source_with_dense_prompt(
+    image_embeddings: torch.Tensor,
+    mask_input: torch.Tensor,
+    has_mask_input: torch.Tensor,
+    no_mask_embed: torch.Tensor,
+    downscaling: List[torch.Tensor],
+    eps: float,
+) -> torch.Tensor:
+    """image_embeddings + the dense prompt, with mask_downscaling only when a mask is given: a
+    scripted branch, so the graph gets an ONNX If instead of computing both and weighting by 0/1."""
+    if bool(has_mask_input[0] != 0):
+        x = F.conv2d(mask_input, downscaling[0], downscaling[1], stride=2)
+        x = F.gelu(_layer_norm_2d(x, downscaling[2], downscaling[3], eps))
+        x = F.conv2d(x, downscaling[4], downscaling[5], stride=2)
+        x = F.gelu(_layer_norm_2d(x, downscaling[6], downscaling[7], eps))
+        return image_embeddings + F.conv2d(x, downscaling[8], downscaling[9])
+    return image_embeddings + no_mask_embed.reshape(1, -1, 1, 1)
+
+
 class PromptDecoder(nn.Module):
     """Meta's SamOnnxModel: the prompt encoding runs inside the graph.
 
@@ -34,7 +64,14 @@ class PromptDecoder(nn.Module):
     mask_input [1,1,4G,4G]; has_mask_input [1]; orig_im_size [2] (h, w).
     Outputs: masks [1,K,h,w] (logits at orig_im_size), iou_predictions [1,K], low_res_masks [1,K,4G,4G].
     K = 4 (the single-mask output, then the three multimask outputs) unless return_single_mask.
+
+    `export_form` (set by the exporter, see `export_form.decoder_export_form`) runs the mask
+    downscaling only when has_mask_input is non-zero (Meta's contract: 0 or 1), instead of always
+    running it and multiplying by has_mask_input.
     """
+
+    #: Branch on has_mask_input (export only).
+    export_form = False
 
     def __init__(self, prompt_encoder: PromptEncoder, mask_decoder: MaskDecoder, img_size: int, return_single_mask: bool = False) -> None:
         super().__init__()
@@ -64,6 +101,13 @@ class PromptDecoder(nn.Module):
         mask_embedding = has_mask_input * self.prompt_encoder.mask_downscaling(input_mask)
         return mask_embedding + (1 - has_mask_input) * self.prompt_encoder.no_mask_embed.weight.reshape(1, -1, 1, 1)
 
+    def _source_on_demand(self, image_embeddings: torch.Tensor, input_mask: torch.Tensor, has_mask_input: torch.Tensor) -> torch.Tensor:
+        conv_1, norm_1, _, conv_2, norm_2, _, conv_3 = self.prompt_encoder.mask_downscaling
+        if norm_1.eps != norm_2.eps:
+            raise ValueError("mask_downscaling's two LayerNorm2d must share eps")
+        parameters = [conv_1.weight, conv_1.bias, norm_1.weight, norm_1.bias, conv_2.weight, conv_2.bias, norm_2.weight, norm_2.bias, conv_3.weight, conv_3.bias]
+        return _source_with_dense_prompt(image_embeddings, input_mask, has_mask_input, self.prompt_encoder.no_mask_embed.weight, parameters, norm_1.eps)
+
     def mask_postprocessing(self, masks: torch.Tensor, orig_im_size: torch.Tensor) -> torch.Tensor:
         masks = F.interpolate(masks, size=(self.img_size, self.img_size), mode="bilinear", align_corners=False)
         prepadded_size = self.resize_longest_image_size(orig_im_size, self.img_size)
@@ -91,13 +135,17 @@ class PromptDecoder(nn.Module):
         orig_im_size: torch.Tensor,
     ):
         sparse_embedding = self._embed_points(point_coords, point_labels)
-        dense_embedding = self._embed_masks(mask_input, has_mask_input)
-        masks, scores = self.mask_decoder.predict_masks(
-            image_embeddings=image_embeddings,
-            image_pe=self.prompt_encoder.get_dense_pe(),
-            sparse_prompt_embeddings=sparse_embedding,
-            dense_prompt_embeddings=dense_embedding,
-        )
+        if self.export_form:
+            masks, scores = self.mask_decoder.predict_masks_from_source(
+                self._source_on_demand(image_embeddings, mask_input, has_mask_input), self.prompt_encoder.get_dense_pe(), sparse_embedding
+            )
+        else:
+            masks, scores = self.mask_decoder.predict_masks(
+                image_embeddings=image_embeddings,
+                image_pe=self.prompt_encoder.get_dense_pe(),
+                sparse_prompt_embeddings=sparse_embedding,
+                dense_prompt_embeddings=self._embed_masks(mask_input, has_mask_input),
+            )
         if self.return_single_mask:
             masks, scores = self.select_masks(masks, scores, point_coords.shape[1])
         upscaled_masks = self.mask_postprocessing(masks, orig_im_size)

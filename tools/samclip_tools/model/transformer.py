@@ -1,8 +1,7 @@
 """SAM's TwoWayTransformer, key-compatible with Meta's `mask_decoder.transformer.*`."""
 
 import math
-from contextlib import contextmanager
-from typing import Iterator, Tuple
+from typing import Tuple
 
 import torch
 from torch import nn
@@ -13,14 +12,14 @@ from .common import MLPBlock
 class Attention(nn.Module):
     """Attention with optional down-projection of the embedding size after the q/k/v projections.
 
-    `few_token_form` (set by the exporter, see `few_token_attention`) computes the same function
+    `export_form` (set by the exporter, see `export_form.decoder_export_form`) computes the same function
     reassociated for the decoder's cross-attentions, where one side has a handful of prompt tokens
     and the other the G² image tokens: the 128-wide projections of the image tokens are replaced by
     products with heads × tokens columns (56 for one click), about 2.3× less arithmetic.
     """
 
     #: Compute with the reassociated form when the two sides differ in length (export only).
-    few_token_form = False
+    export_form = False
 
     def __init__(self, embedding_dim: int, num_heads: int, downsample_rate: int = 1) -> None:
         super().__init__()
@@ -40,7 +39,7 @@ class Attention(nn.Module):
         return x.transpose(1, 2).reshape(b, n_tokens, n_heads * c_per_head)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        if self.few_token_form and q.shape[1] != k.shape[1]:
+        if self.export_form and q.shape[1] != k.shape[1]:
             return self._few_keys(q, k, v) if k.shape[1] < q.shape[1] else self._few_queries(q, k, v)
         q = self._separate_heads(self.q_proj(q))
         k = self._separate_heads(self.k_proj(k))
@@ -65,7 +64,10 @@ class Attention(nn.Module):
         scores = torch.matmul(q, keys_in_input_space.reshape(b, heads * n_k, dim).transpose(1, 2)) + bias
         attn = torch.softmax((scores / math.sqrt(head_dim)).reshape(b, n_q, heads, n_k), dim=-1)
         values_in_output_space = torch.matmul(v_h, self.out_proj.weight.reshape(dim, heads, head_dim).permute(1, 2, 0))
-        return torch.matmul(attn.reshape(b, n_q, heads * n_k), values_in_output_space.reshape(b, heads * n_k, dim)) + self.out_proj.bias
+        # Each head's attention row sums to 1, so a row of all heads sums to `heads`: b_o/heads added
+        # to every value row adds b_o to every output, on heads × n_k rows instead of n_q.
+        values_in_output_space = values_in_output_space.reshape(b, heads * n_k, dim) + self.out_proj.bias / heads
+        return torch.matmul(attn.reshape(b, n_q, heads * n_k), values_in_output_space)
 
     def _few_queries(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """Few queries (prompt tokens) over many keys (image tokens): per head h,
@@ -80,19 +82,6 @@ class Attention(nn.Module):
         pooled = torch.matmul(attn, v).reshape(b, heads, n_q, dim)
         out = torch.matmul(pooled, self.v_proj.weight.reshape(heads, head_dim, dim).transpose(1, 2)) + self.v_proj.bias.reshape(heads, 1, head_dim)
         return self.out_proj(out.permute(0, 2, 1, 3).reshape(b, n_q, heads * head_dim))
-
-
-@contextmanager
-def few_token_attention(module: nn.Module) -> Iterator[None]:
-    """Within the block, every Attention in `module` computes with its few-token form."""
-    attentions = [m for m in module.modules() if isinstance(m, Attention)]
-    for attention in attentions:
-        attention.few_token_form = True
-    try:
-        yield
-    finally:
-        for attention in attentions:
-            del attention.few_token_form
 
 
 class TwoWayAttentionBlock(nn.Module):
@@ -117,12 +106,12 @@ class TwoWayAttentionBlock(nn.Module):
         queries = self.norm1(queries)
 
         q = queries + query_pe
+        # Both cross-attentions read the same keys + key_pe: one add over the G² image tokens.
         k = keys + key_pe
         queries = self.norm2(queries + self.cross_attn_token_to_image(q=q, k=k, v=keys))
         queries = self.norm3(queries + self.mlp(queries))
 
         q = queries + query_pe
-        k = keys + key_pe
         keys = self.norm4(keys + self.cross_attn_image_to_token(q=k, k=q, v=queries))
         return queries, keys
 

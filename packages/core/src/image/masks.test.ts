@@ -87,6 +87,54 @@ describe('mask post-processing', () => {
     }
   });
 
+  it('fused mask path is bit-identical on checkerboard-like masks and on blobs with fragmented patches', () => {
+    const M = 256;
+    const geometry = { imageSize: 1024, inputSize: { height: 683, width: 1024 }, originalSize: { height: 1200, width: 1800 } };
+    const noise = randomMap(M, M, 29).data;
+    // A random-weight decoder's masks: the sign flips every one to three cells in both directions.
+    const checkerboard = new Float32Array(M * M);
+    // A blob whose decided interior and exterior border a fragmented patch, so filled, clear and
+    // evaluated stretches alternate within rows.
+    const patched = new Float32Array(M * M);
+    for (let v = 0; v < M; v++) {
+      for (let u = 0; u < M; u++) {
+        const i = v * M + u;
+        checkerboard[i] = ((Math.floor(u / (1 + (v % 3))) + Math.floor(v / 2)) % 2 === 0 ? 1 : -1) * (0.5 + Math.abs(noise[i]!));
+        const inPatch = u > 100 && u < 160 && v > 40 && v < 90;
+        patched[i] = inPatch ? noise[i]! : 8 - Math.hypot(u - 120, v - 70) / 5;
+      }
+    }
+    for (const [name, data] of [['checkerboard', checkerboard], ['patched', patched]] as const) {
+      for (const threshold of [0, 1.5]) {
+        const low = { width: M, height: M, data };
+        const fused = maskFromLogits(low, geometry, threshold);
+        const full = thresholdMap(maskLogitsToImage(low, geometry), threshold);
+        let differing = 0;
+        for (let i = 0; i < full.data.length; i++) if (full.data[i] !== fused.mask.data[i]) differing++;
+        expect(differing, `${name} at ${threshold}`).toBe(0);
+        expect(fused.area, `${name} at ${threshold}`).toBeGreaterThan(0);
+        expect({ area: fused.area, bbox: fused.bbox }, `${name} at ${threshold}`).toEqual(maskStats(full));
+      }
+    }
+  });
+
+  it('handles filters of more than three taps and alternating geometries', () => {
+    // Low-res logits larger than the model input make the composed filter 4 taps wide.
+    const wide = { imageSize: 8, inputSize: { height: 8, width: 6 }, originalSize: { height: 5, width: 3 } };
+    const usual = { imageSize: 64, inputSize: { height: 64, width: 38 }, originalSize: { height: 50, width: 30 } };
+    for (const [geometry, M] of [[wide, 16], [usual, 16], [wide, 16]] as const) {
+      const low = randomMap(M, M, 5 + geometry.imageSize);
+      const reference = maskLogitsToImageReference(low, geometry);
+      const fast = maskLogitsToImage(low, geometry);
+      let maxDiff = 0;
+      for (let i = 0; i < reference.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(reference.data[i]! - fast.data[i]!));
+      expect(maxDiff).toBeLessThan(1e-4);
+      const fused = maskFromLogits(low, geometry);
+      expect(fused.mask.data).toEqual(thresholdMap(fast).data);
+      expect({ area: fused.area, bbox: fused.bbox }).toEqual(maskStats(fused.mask));
+    }
+  });
+
   it('computes area, COCO bbox and stability', () => {
     const mask = { width: 4, height: 3, data: Uint8Array.from([0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0]) };
     expect(maskStats(mask)).toEqual({ area: 3, bbox: [1, 1, 2, 2] });

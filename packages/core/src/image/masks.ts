@@ -86,6 +86,12 @@ export function maskLogitsToImageReference(lowRes: FloatMap, geometry: MaskGeome
 }
 
 /**
+ * Decided stretches narrower than this many pixels are evaluated with their neighbours: on a
+ * fragmented mask, switching between filling and evaluating costs more than evaluating.
+ */
+const MIN_DECIDED_WIDTH = 32;
+
+/**
  * Weights mapping each output position of one axis onto a contiguous run of low-res positions:
  * position q reads indices first[q] … first[q] + count[q] − 1 with weights weight[q·slots + s].
  * Upsampling M → S then resizing composes two 2-tap filters into one of at most 3 distinct taps
@@ -97,6 +103,14 @@ interface ComposedTaps {
   /** Weight slots per position (the largest count). */
   slots: number;
   weight: Float64Array;
+  /**
+   * Output positions [decidedFrom[p], decidedTo[q]) read only low-res indices p..q: where those
+   * cells are all decided, so is that stretch of the output.
+   */
+  decidedFrom: Int32Array;
+  decidedTo: Int32Array;
+  /** The fewest consecutive low-res indices whose decided stretch can reach {@link MIN_DECIDED_WIDTH}. */
+  decidingSpan: number;
 }
 
 function composeAxis(lowResSize: number, imageSize: number, inputSize: number, outSize: number): ComposedTaps {
@@ -139,7 +153,60 @@ function composeAxis(lowResSize: number, imageSize: number, inputSize: number, o
       if (raw[t]! !== 0) weight[slot] = weight[slot]! + raw[t]!;
     }
   }
-  return { first, count, slots, weight };
+  return { first, count, slots, weight, ...decidedBounds(first, count, lowResSize) };
+}
+
+/**
+ * {@link ComposedTaps.decidedFrom}, decidedTo and decidingSpan. The bounds come from the running
+ * min of the first index read (from the right) and max of the last (from the left), so they hold
+ * without assuming the taps move monotonically.
+ */
+function decidedBounds(first: Int32Array, count: Int32Array, lowResSize: number): { decidedFrom: Int32Array; decidedTo: Int32Array; decidingSpan: number } {
+  const n = first.length;
+  const decidedFrom = new Int32Array(lowResSize);
+  const decidedTo = new Int32Array(lowResSize);
+  const minFirstFrom = new Int32Array(n + 1);
+  minFirstFrom[n] = lowResSize;
+  for (let x = n - 1; x >= 0; x--) minFirstFrom[x] = Math.min(first[x]!, minFirstFrom[x + 1]!);
+  let x = 0;
+  for (let p = 0; p < lowResSize; p++) {
+    while (x < n && minFirstFrom[x]! < p) x++;
+    decidedFrom[p] = x;
+  }
+  let maxLast = -1;
+  x = 0;
+  for (let q = 0; q < lowResSize; q++) {
+    while (x < n && Math.max(maxLast, first[x]! + count[x]! - 1) <= q) {
+      maxLast = Math.max(maxLast, first[x]! + count[x]! - 1);
+      x++;
+    }
+    decidedTo[q] = x;
+  }
+  // Both bounds only grow with the index, so the shortest span ending past each start moves forward.
+  let decidingSpan = lowResSize + 1;
+  let q = 0;
+  for (let p = 0; p < lowResSize; p++) {
+    q = Math.max(q, p);
+    while (q < lowResSize && decidedTo[q]! - decidedFrom[p]! < MIN_DECIDED_WIDTH) q++;
+    if (q < lowResSize) decidingSpan = Math.min(decidingSpan, q - p + 1);
+  }
+  return { decidedFrom, decidedTo, decidingSpan };
+}
+
+/** The last geometry's composed taps: the masks of one image share them. */
+let tapsCache: { key: string; ax: ComposedTaps; ay: ComposedTaps } | undefined;
+
+function composedTaps(lowRes: FloatMap, geometry: MaskGeometry): { ax: ComposedTaps; ay: ComposedTaps } {
+  const { imageSize, inputSize, originalSize } = geometry;
+  const key = `${lowRes.width}×${lowRes.height} ${imageSize} ${inputSize.width}×${inputSize.height} ${originalSize.width}×${originalSize.height}`;
+  if (tapsCache?.key !== key) {
+    tapsCache = {
+      key,
+      ax: composeAxis(lowRes.width, imageSize, inputSize.width, originalSize.width),
+      ay: composeAxis(lowRes.height, imageSize, inputSize.height, originalSize.height),
+    };
+  }
+  return tapsCache;
 }
 
 /** Output positions [first, last] of an axis that read a low-res index in [lo, hi] with non-zero weight. */
@@ -161,97 +228,58 @@ function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, numb
 }
 
 /**
- * The horizontal pass for one low-res row: out[x − x0] for output columns x0..x1.
+ * The horizontal pass of low-res rows rowMin..rowMax — each filtered to output columns x0..x1, in
+ * float64 — as one block, row r at (r − rowMin)·(x1 − x0 + 1). It runs column by column, so each
+ * column's taps and tap count are read once for all rows and the inner loop has no branch on the
+ * count: row by row, that branch and the tap loads cost more than the arithmetic.
  */
-function horizontalPass(lowRes: FloatMap, ax: ComposedTaps, row: number, x0: number, x1: number, out: Float64Array): void {
+function horizontalBlock(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, rowMax: number, x0: number, x1: number): Float64Array {
   const data = lowRes.data;
-  const base = row * lowRes.width;
+  const M = lowRes.width;
+  const rowWidth = x1 - x0 + 1;
+  const rowCount = rowMax - rowMin + 1;
+  const block = new Float64Array(rowCount * rowWidth);
   const { first, count, weight, slots } = ax;
   for (let x = x0; x <= x1; x++) {
-    const src = base + first[x]!;
     const k = x * slots;
     const c = count[x]!;
-    let value = data[src]! * weight[k]!;
-    for (let s = 1; s < c; s++) value += data[src + s]! * weight[k + s]!;
-    out[x - x0] = value;
+    const w0 = weight[k]!;
+    let src = rowMin * M + first[x]!;
+    let dst = x - x0;
+    if (c === 2) {
+      const w1 = weight[k + 1]!;
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = data[src]! * w0 + data[src + 1]! * w1;
+    } else if (c === 3) {
+      const w1 = weight[k + 1]!;
+      const w2 = weight[k + 2]!;
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = data[src]! * w0 + data[src + 1]! * w1 + data[src + 2]! * w2;
+    } else {
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) {
+        let value = data[src]! * w0;
+        for (let s = 1; s < c; s++) value += data[src + s]! * weight[k + s]!;
+        block[dst] = value;
+      }
+    }
   }
+  return block;
 }
 
-/**
- * The vertical pass for output row y: the row's composed filter over the horizontal rows
- * (`rows[r − rowMin]` holds low-res row r), for columns from..to−1 of a region starting at x0.
- * Calls `visit(x, value)` per column, value rounded to float32 as maskLogitsToImage stores it.
- */
-function verticalValues(ay: ComposedTaps, y: number, rows: readonly Float64Array[], rowMin: number, out: Float32Array, from: number, to: number): void {
-  const k = y * ay.slots;
-  const c = ay.count[y]!;
-  const r = ay.first[y]! - rowMin;
-  const h0 = rows[r]!;
-  const w0 = ay.weight[k]!;
-  if (c === 1) {
-    for (let i = from; i < to; i++) out[i] = h0[i]! * w0;
-    return;
-  }
-  const h1 = rows[r + 1]!;
-  const w1 = ay.weight[k + 1]!;
-  if (c === 2) {
-    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1;
-    return;
-  }
-  const h2 = rows[r + 2]!;
-  const w2 = ay.weight[k + 2]!;
-  if (c === 3) {
-    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
-    return;
-  }
-  for (let i = from; i < to; i++) {
-    let value = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
-    for (let s = 3; s < c; s++) value += rows[r + s]![i]! * ay.weight[k + s]!;
-    out[i] = value;
-  }
-}
+/** The rows of a {@link horizontalBlock}, by low-res row index (views, no copies). */
+class HorizontalRows {
+  private readonly rows: Float64Array[] = [];
+  private readonly rowMin: number;
 
-/**
- * {@link verticalValues} thresholded in the same loop: writes (value rounded to float32) > threshold
- * as 0/1 into out[offset + i] for i in from..to−1, without branching per pixel; returns how many are set.
- */
-function verticalThreshold(ay: ComposedTaps, y: number, rows: readonly Float64Array[], rowMin: number, from: number, to: number, threshold: number, out: Uint8Array, offset: number): number {
-  const k = y * ay.slots;
-  const c = ay.count[y]!;
-  const r = ay.first[y]! - rowMin;
-  const h0 = rows[r]!;
-  const w0 = ay.weight[k]!;
-  let set = 0;
-  if (c === 2) {
-    const h1 = rows[r + 1]!;
-    const w1 = ay.weight[k + 1]!;
-    for (let i = from; i < to; i++) {
-      const bit = Math.fround(h0[i]! * w0 + h1[i]! * w1) > threshold ? 1 : 0;
-      out[offset + i] = bit;
-      set += bit;
-    }
-    return set;
+  constructor(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, rowMax: number, x0: number, x1: number) {
+    const block = horizontalBlock(lowRes, ax, rowMin, rowMax, x0, x1);
+    const rowWidth = x1 - x0 + 1;
+    for (let r = rowMin; r <= rowMax; r++) this.rows.push(block.subarray((r - rowMin) * rowWidth, (r - rowMin + 1) * rowWidth));
+    this.rowMin = rowMin;
   }
-  if (c === 3) {
-    const h1 = rows[r + 1]!;
-    const h2 = rows[r + 2]!;
-    const w1 = ay.weight[k + 1]!;
-    const w2 = ay.weight[k + 2]!;
-    for (let i = from; i < to; i++) {
-      const bit = Math.fround(h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2) > threshold ? 1 : 0;
-      out[offset + i] = bit;
-      set += bit;
-    }
-    return set;
+
+  /** The horizontal pass of low-res row r. */
+  row(r: number): Float64Array {
+    return this.rows[r - this.rowMin]!;
   }
-  for (let i = from; i < to; i++) {
-    let value = h0[i]! * w0;
-    for (let t = 1; t < c; t++) value += rows[r + t]![i]! * ay.weight[k + t]!;
-    const bit = Math.fround(value) > threshold ? 1 : 0;
-    out[offset + i] = bit;
-    set += bit;
-  }
-  return set;
 }
 
 /** Low-res rows [rowMin, rowMax] read by output rows y0..y1. */
@@ -265,12 +293,196 @@ function rowsRead(ay: ComposedTaps, y0: number, y1: number): [number, number] {
   return [rowMin, rowMax];
 }
 
-function composedTaps(lowRes: FloatMap, geometry: MaskGeometry): { ax: ComposedTaps; ay: ComposedTaps } {
-  const { imageSize, inputSize, originalSize } = geometry;
-  return {
-    ax: composeAxis(lowRes.width, imageSize, inputSize.width, originalSize.width),
-    ay: composeAxis(lowRes.height, imageSize, inputSize.height, originalSize.height),
-  };
+/**
+ * The vertical pass for output row y: the row's composed filter over the horizontal rows, for
+ * region columns from..to−1, into out[from..to−1] (a Float32Array, so rounded to float32).
+ */
+function verticalValues(ay: ComposedTaps, y: number, rows: HorizontalRows, out: Float32Array, from: number, to: number): void {
+  const k = y * ay.slots;
+  const c = ay.count[y]!;
+  const r = ay.first[y]!;
+  const h0 = rows.row(r);
+  const w0 = ay.weight[k]!;
+  if (c === 1) {
+    for (let i = from; i < to; i++) out[i] = h0[i]! * w0;
+    return;
+  }
+  const h1 = rows.row(r + 1);
+  const w1 = ay.weight[k + 1]!;
+  if (c === 2) {
+    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1;
+    return;
+  }
+  const h2 = rows.row(r + 2);
+  const w2 = ay.weight[k + 2]!;
+  if (c === 3) {
+    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
+    return;
+  }
+  const more = Array.from({ length: c - 3 }, (_, s) => rows.row(r + 3 + s));
+  for (let i = from; i < to; i++) {
+    let value = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
+    for (let s = 3; s < c; s++) value += more[s - 3]![i]! * ay.weight[k + s]!;
+    out[i] = value;
+  }
+}
+
+/**
+ * {@link verticalValues} thresholded in the same loop: writes (value rounded to float32) > threshold
+ * as 0/1 into out[offset + i] for i in from..to−1 and returns how many are set. `+(a > b)` compiles
+ * without a branch, which matters where the mask is fragmented and a branch would mispredict.
+ */
+function thresholdRow(ay: ComposedTaps, y: number, rows: HorizontalRows, from: number, to: number, threshold: number, out: Uint8Array, offset: number): number {
+  const k = y * ay.slots;
+  const c = ay.count[y]!;
+  const r = ay.first[y]!;
+  const h0 = rows.row(r);
+  const w0 = ay.weight[k]!;
+  let set = 0;
+  if (c === 2) {
+    const h1 = rows.row(r + 1);
+    const w1 = ay.weight[k + 1]!;
+    for (let i = from; i < to; i++) {
+      const bit = +(Math.fround(h0[i]! * w0 + h1[i]! * w1) > threshold);
+      out[offset + i] = bit;
+      set += bit;
+    }
+    return set;
+  }
+  if (c === 3) {
+    const h1 = rows.row(r + 1);
+    const h2 = rows.row(r + 2);
+    const w1 = ay.weight[k + 1]!;
+    const w2 = ay.weight[k + 2]!;
+    for (let i = from; i < to; i++) {
+      const bit = +(Math.fround(h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2) > threshold);
+      out[offset + i] = bit;
+      set += bit;
+    }
+    return set;
+  }
+  const all = Array.from({ length: c }, (_, s) => rows.row(r + s));
+  for (let i = from; i < to; i++) {
+    let value = h0[i]! * w0;
+    for (let s = 1; s < c; s++) value += all[s]![i]! * ay.weight[k + s]!;
+    const bit = +(Math.fround(value) > threshold);
+    out[offset + i] = bit;
+    set += bit;
+  }
+  return set;
+}
+
+/**
+ * {@link thresholdRow} for output rows y and y + 1, which read the same low-res rows: one pass
+ * loads each horizontal value once for both (the loads cost as much as the arithmetic). Row y
+ * goes to out[offset + i], row y + 1 to out[offset + stride + i]; their set counts are added to
+ * rowArea[y] and rowArea[y + 1].
+ */
+function thresholdRowPair(ay: ComposedTaps, y: number, rows: HorizontalRows, from: number, to: number, threshold: number, out: Uint8Array, offset: number, stride: number, rowArea: Int32Array): void {
+  const c = ay.count[y]!;
+  const r = ay.first[y]!;
+  const w = ay.weight;
+  const ka = y * ay.slots;
+  const kb = ka + ay.slots;
+  const next = offset + stride;
+  let setA = 0;
+  let setB = 0;
+  if (c === 2) {
+    const h0 = rows.row(r);
+    const h1 = rows.row(r + 1);
+    const a0 = w[ka]!;
+    const a1 = w[ka + 1]!;
+    const b0 = w[kb]!;
+    const b1 = w[kb + 1]!;
+    for (let i = from; i < to; i++) {
+      const v0 = h0[i]!;
+      const v1 = h1[i]!;
+      const bitA = +(Math.fround(v0 * a0 + v1 * a1) > threshold);
+      const bitB = +(Math.fround(v0 * b0 + v1 * b1) > threshold);
+      out[offset + i] = bitA;
+      out[next + i] = bitB;
+      setA += bitA;
+      setB += bitB;
+    }
+  } else if (c === 3) {
+    const h0 = rows.row(r);
+    const h1 = rows.row(r + 1);
+    const h2 = rows.row(r + 2);
+    const a0 = w[ka]!;
+    const a1 = w[ka + 1]!;
+    const a2 = w[ka + 2]!;
+    const b0 = w[kb]!;
+    const b1 = w[kb + 1]!;
+    const b2 = w[kb + 2]!;
+    for (let i = from; i < to; i++) {
+      const v0 = h0[i]!;
+      const v1 = h1[i]!;
+      const v2 = h2[i]!;
+      const bitA = +(Math.fround(v0 * a0 + v1 * a1 + v2 * a2) > threshold);
+      const bitB = +(Math.fround(v0 * b0 + v1 * b1 + v2 * b2) > threshold);
+      out[offset + i] = bitA;
+      out[next + i] = bitB;
+      setA += bitA;
+      setB += bitB;
+    }
+  } else {
+    setA = thresholdRow(ay, y, rows, from, to, threshold, out, offset);
+    setB = thresholdRow(ay, y + 1, rows, from, to, threshold, out, next);
+  }
+  rowArea[y] = rowArea[y]! + setA;
+  rowArea[y + 1] = rowArea[y + 1]! + setB;
+}
+
+/**
+ * {@link thresholdRowPair} for four output rows y..y + 3 reading the same two low-res rows (the
+ * usual case: a low-res row spans about seven output rows at 1800×1200); other windows go two by two.
+ */
+function thresholdRowQuad(ay: ComposedTaps, y: number, rows: HorizontalRows, from: number, to: number, threshold: number, out: Uint8Array, offset: number, stride: number, rowArea: Int32Array): void {
+  if (ay.count[y] !== 2) {
+    thresholdRowPair(ay, y, rows, from, to, threshold, out, offset, stride, rowArea);
+    thresholdRowPair(ay, y + 2, rows, from, to, threshold, out, offset + 2 * stride, stride, rowArea);
+    return;
+  }
+  const r = ay.first[y]!;
+  const h0 = rows.row(r);
+  const h1 = rows.row(r + 1);
+  const w = ay.weight;
+  const k = y * ay.slots;
+  const a0 = w[k]!;
+  const a1 = w[k + 1]!;
+  const b0 = w[k + ay.slots]!;
+  const b1 = w[k + ay.slots + 1]!;
+  const c0 = w[k + 2 * ay.slots]!;
+  const c1 = w[k + 2 * ay.slots + 1]!;
+  const d0 = w[k + 3 * ay.slots]!;
+  const d1 = w[k + 3 * ay.slots + 1]!;
+  const rowB = offset + stride;
+  const rowC = rowB + stride;
+  const rowD = rowC + stride;
+  let setA = 0;
+  let setB = 0;
+  let setC = 0;
+  let setD = 0;
+  for (let i = from; i < to; i++) {
+    const v0 = h0[i]!;
+    const v1 = h1[i]!;
+    const bitA = +(Math.fround(v0 * a0 + v1 * a1) > threshold);
+    const bitB = +(Math.fround(v0 * b0 + v1 * b1) > threshold);
+    const bitC = +(Math.fround(v0 * c0 + v1 * c1) > threshold);
+    const bitD = +(Math.fround(v0 * d0 + v1 * d1) > threshold);
+    out[offset + i] = bitA;
+    out[rowB + i] = bitB;
+    out[rowC + i] = bitC;
+    out[rowD + i] = bitD;
+    setA += bitA;
+    setB += bitB;
+    setC += bitC;
+    setD += bitD;
+  }
+  rowArea[y] = rowArea[y]! + setA;
+  rowArea[y + 1] = rowArea[y + 1]! + setB;
+  rowArea[y + 2] = rowArea[y + 2]! + setC;
+  rowArea[y + 3] = rowArea[y + 3]! + setD;
 }
 
 /**
@@ -282,184 +494,211 @@ export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): Flo
   const { ax, ay } = composedTaps(lowRes, geometry);
   const { width, height } = geometry.originalSize;
   const out = new Float32Array(width * height);
-  const [rowMin, rowMax] = rowsRead(ay, 0, height - 1);
-  const rows: Float64Array[] = [];
-  for (let r = rowMin; r <= rowMax; r++) {
-    const row = new Float64Array(width);
-    horizontalPass(lowRes, ax, r, 0, width - 1, row);
-    rows.push(row);
-  }
-  for (let y = 0; y < height; y++) verticalValues(ay, y, rows, rowMin, out.subarray(y * width, (y + 1) * width), 0, width);
+  const rows = new HorizontalRows(lowRes, ax, ...rowsRead(ay, 0, height - 1), 0, width - 1);
+  for (let y = 0; y < height; y++) verticalValues(ay, y, rows, out.subarray(y * width, (y + 1) * width), 0, width);
   return { width, height, data: out };
 }
 
 /**
- * Relative margin by which a window's extreme must clear the threshold before the pixels reading
- * only that window are decided without evaluating them: the composed weights sum to 1 only up to
+ * Relative margin by which a low-res cell must clear the threshold before the pixels reading only
+ * such cells are decided without evaluating them: the composed weights sum to 1 only up to
  * float32 rounding (≈1e-7), and evaluated values are rounded to float32.
  */
 const DECIDED_MARGIN = 1e-5;
 
-/** 1: every value in the window is above the threshold; 0: none is; 2: the window straddles it. */
-function windowDecision(min: number, max: number, threshold: number): 0 | 1 | 2 {
-  if (min - threshold > DECIDED_MARGIN * (Math.abs(min) + Math.abs(threshold)) + 1e-30) return 1;
-  if (threshold - max > DECIDED_MARGIN * (Math.abs(max) + Math.abs(threshold)) + 1e-30) return 0;
-  return 2;
+/** Flags of a low-res cell; a pixel is decided when all the cells it reads share one. */
+const CLEARLY_ABOVE = 1;
+const CLEARLY_BELOW = 2;
+
+/** {@link CLEARLY_ABOVE}, {@link CLEARLY_BELOW}, or 0 for a cell too close to the threshold to decide. */
+function cellFlag(value: number, threshold: number): number {
+  const margin = DECIDED_MARGIN * (Math.abs(value) + Math.abs(threshold)) + 1e-30;
+  // threshold − value is exactly −(value − threshold): subtraction rounds symmetrically.
+  const excess = value - threshold;
+  return +(excess > margin) * CLEARLY_ABOVE + +(-excess > margin) * CLEARLY_BELOW;
+}
+
+/** The box [u0, v0, u1, v1] of the low-res cells above the threshold, or undefined if none is. */
+function cellsAboveBox(lowRes: FloatMap, threshold: number): [number, number, number, number] | undefined {
+  const { width, height, data } = lowRes;
+  let u0 = width;
+  let v0 = -1;
+  let u1 = -1;
+  let v1 = -1;
+  // Each row is scanned from both ends only until its first and last cells above the threshold
+  // (`!(a > b)` keeps NaN below it), which on a fragmented mask is a few cells.
+  for (let v = 0; v < height; v++) {
+    const row = v * width;
+    let first = 0;
+    while (first < width && !(data[row + first]! > threshold)) first++;
+    if (first === width) continue;
+    let last = width - 1;
+    while (last > u1 && !(data[row + last]! > threshold)) last--;
+    if (v0 < 0) v0 = v;
+    v1 = v;
+    if (first < u0) u0 = first;
+    if (last > u1) u1 = last;
+  }
+  return v0 < 0 ? undefined : [u0, v0, u1, v1];
+}
+
+/**
+ * Splits output columns x0..x1 of the rows reading low-res rows [windowFirst, windowFirst + windowCount)
+ * into stretches: segStart[i]..segStart[i + 1] − 1 is filled (segFlags CLEARLY_ABOVE), left clear
+ * (CLEARLY_BELOW) or evaluated (0). Returns the number of stretches.
+ */
+function windowStretches(
+  cellFlags: Uint8Array,
+  lowResWidth: number,
+  windowFirst: number,
+  windowCount: number,
+  uFirst: number,
+  uLast: number,
+  ax: ComposedTaps,
+  x0: number,
+  x1: number,
+  columnFlags: Uint8Array,
+  segStart: Int32Array,
+  segFlags: Uint8Array,
+): number {
+  for (let u = uFirst; u <= uLast; u++) {
+    let flags = cellFlags[windowFirst * lowResWidth + u]!;
+    for (let r = windowFirst + 1; r < windowFirst + windowCount; r++) flags &= cellFlags[r * lowResWidth + u]!;
+    columnFlags[u] = flags;
+  }
+  let segments = 0;
+  let evaluateFrom = x0;
+  // A streak of equally flagged columns wide enough to matter spans at least decidingSpan columns,
+  // so it contains one of every decidingSpan-th column: look only there, then grow the streak.
+  let handled = uFirst - 1;
+  for (let probe = uFirst; probe <= uLast; probe += ax.decidingSpan) {
+    const flags = columnFlags[probe]!;
+    if (flags === 0 || probe <= handled) continue;
+    let p = probe;
+    while (p > handled + 1 && columnFlags[p - 1] === flags) p--;
+    let q = probe;
+    while (q < uLast && columnFlags[q + 1] === flags) q++;
+    handled = q;
+    const start = Math.max(ax.decidedFrom[p]!, x0);
+    const end = Math.min(ax.decidedTo[q]!, x1 + 1);
+    if (end - start >= MIN_DECIDED_WIDTH) {
+      if (start > evaluateFrom) {
+        segStart[segments] = evaluateFrom;
+        segFlags[segments++] = 0;
+      }
+      segStart[segments] = start;
+      segFlags[segments++] = flags;
+      evaluateFrom = end;
+    }
+  }
+  if (evaluateFrom <= x1) {
+    segStart[segments] = evaluateFrom;
+    segFlags[segments++] = 0;
+  }
+  segStart[segments] = x1 + 1;
+  return segments;
 }
 
 /**
  * {@link maskLogitsToImage} thresholded, with the mask's area and box gathered in the same pass,
  * bit-identical to thresholding the full map. The composed weights are non-negative and sum to 1,
  * so a pixel is a convex combination of the ≤3×3 low-res cells it reads: where all of them are
- * above the threshold a whole stretch of the row is set at once, where none is it stays clear, and
- * only stretches whose cells straddle the threshold — the mask's boundary — are evaluated. Only
+ * clearly above the threshold a whole stretch of the row is set at once, where all are clearly
+ * below it stays clear, and only the other stretches — the mask's boundary — are evaluated. Only
  * the region reached by low-res cells above the threshold is visited. The path for every mask the
  * SDK returns without logits (prompted segmentation, automatic generation).
  */
 export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, threshold = 0): { mask: BinaryMask } & MaskStats {
   const { width, height } = geometry.originalSize;
   const data = new Uint8Array(width * height);
-  const M = lowRes.width;
-  const low = lowRes.data;
-  let u0 = M;
-  let v0 = lowRes.height;
-  let u1 = -1;
-  let v1 = -1;
-  for (let v = 0; v < lowRes.height; v++) {
-    for (let u = 0; u < M; u++) {
-      if (low[v * M + u]! > threshold) {
-        if (u < u0) u0 = u;
-        if (u > u1) u1 = u;
-        if (v < v0) v0 = v;
-        v1 = v;
-      }
-    }
-  }
   const empty = { mask: { width, height, data }, area: 0, bbox: [0, 0, 0, 0] as [number, number, number, number] };
-  if (u1 < 0) return empty;
+  const above = cellsAboveBox(lowRes, threshold);
+  if (!above) return empty;
   const { ax, ay } = composedTaps(lowRes, geometry);
-  const [x0, x1] = reachedRange(ax, u0, u1);
-  const [y0, y1] = reachedRange(ay, v0, v1);
+  const [x0, x1] = reachedRange(ax, above[0], above[2]);
+  const [y0, y1] = reachedRange(ay, above[1], above[3]);
   if (x0 < 0 || y0 < 0) return empty;
-  const regionWidth = x1 - x0 + 1;
+  const rowArea = new Int32Array(height);
+  thresholdRegion(lowRes, ax, ay, x0, x1, y0, y1, threshold, data, width, rowArea);
+  return maskWithStats(data, width, height, rowArea, x0, x1);
+}
 
-  // Runs of columns in [x0, x1] that read the same low-res columns.
-  const runList: number[] = [];
-  for (let x = x0; x <= x1; x++) if (x === x0 || ax.first[x] !== ax.first[x - 1] || ax.count[x] !== ax.count[x - 1]) runList.push(x);
-  const runCount = runList.length;
-  runList.push(x1 + 1);
-  const runStart = Int32Array.from(runList);
-
-  // Horizontal rows, computed the first time a straddling stretch needs them.
+/**
+ * Thresholds output rows y0..y1, columns x0..x1 into data (rows `width` apart), adding each
+ * row's count of set pixels to rowArea.
+ */
+function thresholdRegion(lowRes: FloatMap, ax: ComposedTaps, ay: ComposedTaps, x0: number, x1: number, y0: number, y1: number, threshold: number, data: Uint8Array, width: number, rowArea: Int32Array): void {
+  const M = lowRes.width;
+  const uFirst = ax.first[x0]!;
+  const uLast = ax.first[x1]! + ax.count[x1]! - 1;
   const [rowMin, rowMax] = rowsRead(ay, y0, y1);
-  const rows: Float64Array[] = [];
-  const rowReady = new Uint8Array(rowMax - rowMin + 1);
-  for (let r = rowMin; r <= rowMax; r++) rows.push(new Float64Array(regionWidth));
+  const cellFlags = classifyCells(lowRes, threshold, uFirst, uLast, rowMin, rowMax);
+  const columnFlags = new Uint8Array(M);
+  const segStart = new Int32Array(2 * M + 2);
+  const segFlags = new Uint8Array(2 * M + 1);
+  const rows = new HorizontalRows(lowRes, ax, rowMin, rowMax, x0, x1);
+  for (let y = y0; y <= y1; ) {
+    // Output rows y..groupEnd−1 read the same low-res rows, so they share their stretches.
+    let groupEnd = y + 1;
+    while (groupEnd <= y1 && ay.first[groupEnd] === ay.first[y] && ay.count[groupEnd] === ay.count[y]) groupEnd++;
+    const segments = windowStretches(cellFlags, M, ay.first[y]!, ay.count[y]!, uFirst, uLast, ax, x0, x1, columnFlags, segStart, segFlags);
+    for (let segment = 0; segment < segments; segment++) {
+      const start = segStart[segment]!;
+      const end = segStart[segment + 1]!;
+      const flags = segFlags[segment]!;
+      if (flags === CLEARLY_ABOVE) {
+        for (let row = y; row < groupEnd; row++) {
+          data.fill(1, row * width + start, row * width + end);
+          rowArea[row] = rowArea[row]! + end - start;
+        }
+      } else if (flags === 0) {
+        let row = y;
+        for (; row + 3 < groupEnd; row += 4) thresholdRowQuad(ay, row, rows, start - x0, end - x0, threshold, data, row * width + x0, width, rowArea);
+        for (; row + 1 < groupEnd; row += 2) thresholdRowPair(ay, row, rows, start - x0, end - x0, threshold, data, row * width + x0, width, rowArea);
+        if (row < groupEnd) rowArea[row] = rowArea[row]! + thresholdRow(ay, row, rows, start - x0, end - x0, threshold, data, row * width + x0);
+      }
+    }
+    y = groupEnd;
+  }
+}
 
-  // Per low-res row window (the rows an output row reads), one decision per run of columns,
-  // merged into stretches [segStart[i], segStart[i+1]) of equal decision.
-  const columnMin = new Float64Array(M);
-  const columnMax = new Float64Array(M);
-  const segStart = new Int32Array(runCount + 1);
-  const segDecision = new Uint8Array(runCount);
-  let segments = 0;
-  let windowFirst = -1;
-  let windowCount = -1;
-  // When most of the region straddles the threshold (a fragmented mask), one pass over the whole
-  // row is cheaper than stretch by stretch.
-  let wholeRow = false;
+/** The {@link cellFlag} of each low-res cell in columns u0..u1 of rows v0..v1 (others 0). */
+function classifyCells(lowRes: FloatMap, threshold: number, u0: number, u1: number, v0: number, v1: number): Uint8Array {
+  const { width, data } = lowRes;
+  const flags = new Uint8Array(data.length);
+  for (let v = v0; v <= v1; v++) for (let u = u0; u <= u1; u++) flags[v * width + u] = cellFlag(data[v * width + u]!, threshold);
+  return flags;
+}
 
+/** The mask with its area and box, given each row's count of set pixels and that none lies outside columns x0..x1. */
+function maskWithStats(data: Uint8Array, width: number, height: number, rowArea: Int32Array, x0: number, x1: number): { mask: BinaryMask } & MaskStats {
   let area = 0;
-  let bx0 = width;
-  let by0 = height;
-  let bx1 = -1;
+  let bx0 = x1 + 1;
+  let bx1 = x0 - 1;
+  let by0 = -1;
   let by1 = -1;
-  for (let y = y0; y <= y1; y++) {
-    if (ay.first[y] !== windowFirst || ay.count[y] !== windowCount) {
-      windowFirst = ay.first[y]!;
-      windowCount = ay.count[y]!;
-      const uFirst = ax.first[x0]!;
-      const uLast = ax.first[x1]! + ax.count[x1]! - 1;
-      for (let u = uFirst; u <= uLast; u++) {
-        let min = Infinity;
-        let max = -Infinity;
-        for (let r = windowFirst; r < windowFirst + windowCount; r++) {
-          const value = low[r * M + u]!;
-          if (value < min) min = value;
-          if (value > max) max = value;
-        }
-        columnMin[u] = min;
-        columnMax[u] = max;
-      }
-      segments = 0;
-      let straddling = 0;
-      for (let run = 0; run < runCount; run++) {
-        const x = runStart[run]!;
-        let min = Infinity;
-        let max = -Infinity;
-        for (let u = ax.first[x]!; u < ax.first[x]! + ax.count[x]!; u++) {
-          if (columnMin[u]! < min) min = columnMin[u]!;
-          if (columnMax[u]! > max) max = columnMax[u]!;
-        }
-        const decision = windowDecision(min, max, threshold);
-        if (decision === 2) straddling += runStart[run + 1]! - x;
-        if (segments === 0 || segDecision[segments - 1] !== decision) {
-          segStart[segments] = x;
-          segDecision[segments] = decision;
-          segments++;
-        }
-      }
-      segStart[segments] = x1 + 1;
-      wholeRow = straddling * 2 > regionWidth;
-    }
+  for (let y = 0; y < height; y++) {
+    if (rowArea[y] === 0) continue;
+    area += rowArea[y]!;
+    if (by0 < 0) by0 = y;
+    by1 = y;
+    // Only pixels that would widen the box found so far need looking at.
     const base = y * width;
-    let first = -1;
-    let last = -1;
-    if (wholeRow || segments > 0) {
-      for (let s = 0; s < ay.count[y]!; s++) {
-        const r = ay.first[y]! + s - rowMin;
-        if (!rowReady[r]) {
-          horizontalPass(lowRes, ax, r + rowMin, x0, x1, rows[r]!);
-          rowReady[r] = 1;
-        }
-      }
-    }
-    if (wholeRow) {
-      area += verticalThreshold(ay, y, rows, rowMin, 0, regionWidth, threshold, data, base + x0);
-    } else {
-      for (let segment = 0; segment < segments; segment++) {
-        const start = segStart[segment]!;
-        const end = segStart[segment + 1]!;
-        const decision = segDecision[segment]!;
-        if (decision === 1) {
-          data.fill(1, base + start, base + end);
-          area += end - start;
-        } else if (decision === 2) {
-          area += verticalThreshold(ay, y, rows, rowMin, start - x0, end - x0, threshold, data, base + x0);
-        }
-      }
-    }
-    for (let x = x0; x <= x1; x++) {
+    for (let x = x0; x < bx0; x++) {
       if (data[base + x]) {
-        first = x;
+        bx0 = x;
         break;
       }
     }
-    for (let x = x1; first >= 0 && x >= first; x--) {
+    for (let x = x1; x > bx1; x--) {
       if (data[base + x]) {
-        last = x;
+        bx1 = x;
         break;
       }
-    }
-    if (first >= 0) {
-      if (first < bx0) bx0 = first;
-      if (last > bx1) bx1 = last;
-      if (y < by0) by0 = y;
-      by1 = y;
     }
   }
-  if (area === 0) return empty;
-  return { mask: { width, height, data }, area, bbox: [bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1] };
+  const bbox: [number, number, number, number] = area === 0 ? [0, 0, 0, 0] : [bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1];
+  return { mask: { width, height, data }, area, bbox };
 }
 
 /** Pixels whose logit is above `threshold` (SAM's mask_threshold is 0). */
