@@ -14,9 +14,7 @@ export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 export interface OrtSessionDefaults {
   /**
    * ORT's CPU memory arena keeps freed blocks for reuse. Off by default on the CPU engines: on a
-   * ViT-B encode it roughly doubles peak RSS for no measurable speed-up. A session created with
-   * `reuseMemory` (the prompt decoder's) gets it regardless: there it saves the page faults of
-   * every run's fresh buffers.
+   * ViT-B encode it roughly doubles peak RSS for no measurable speed-up.
    */
   enableCpuMemArena?: boolean;
   /** Graph optimisation level (default `'all'`). */
@@ -216,7 +214,7 @@ export class OrtBackend implements Backend {
     const engine = this.#engine;
     const ortOptions: { -readonly [K in keyof OrtSessionOptions]: OrtSessionOptions[K] } = {
       graphOptimizationLevel: engine.defaults.graphOptimizationLevel,
-      enableCpuMemArena: options.reuseMemory ?? engine.defaults.enableCpuMemArena,
+      enableCpuMemArena: engine.defaults.enableCpuMemArena,
       ...(options.extra as OrtSessionOptions | undefined),
       executionProviders: providers,
     };

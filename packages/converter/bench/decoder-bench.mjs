@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // One prompt → final mask at the original resolution, with a bundle's prompt_decoder on
 // onnxruntime-node, the SDK's decoder path before and after the fast path, in one process. Each
-// round runs every path once (interleaved, so machine load hits them alike); medians of --runs:
+// path runs its --runs back to back after 3 warm-up runs, medians reported (not interleaved:
+// onnxruntime's intra-op threads spin for a while after a run, so a session run right after
+// another one competes with that one's spinning threads):
 //   meta          the graph as exported, all outputs: the K masks upsampled to the original size
 //                 inside the graph, the chosen one thresholded;
 //   sdk-before    what SamClip.segment did before: the whole graph with the real orig_im_size,
@@ -85,11 +87,12 @@ const pruned = decodeModel(fullBytes);
 pruneToOutputs(pruned, ['iou_predictions', 'low_res_masks']);
 const prunedBytes = encodeModel(pruned);
 
-// The CPU memory arena on, as onnxruntime's default and as samclip's runner creates decoder
-// sessions (SessionOptions.reuseMemory).
+// The CPU memory arena off, as samclip's ort-node backend creates sessions (with it on, a click
+// faults in fewer fresh pages, but the decoder's arena adds 30–40 MB to `samclip bench`'s peak RSS
+// and gave no measurable gain per prompt there).
 const options = {
   logSeverityLevel: 3,
-  enableCpuMemArena: true,
+  enableCpuMemArena: false,
   graphOptimizationLevel: 'all',
   executionProviders: [values.engine === 'node' ? 'cpu' : 'wasm'],
   ...(values.threads && values.engine === 'node' ? { intraOpNumThreads: Number(values.threads) } : {}),
@@ -171,15 +174,18 @@ const names = Object.keys(paths);
 const samples = Object.fromEntries(names.map((n) => [n, { wall: [], engine: [], cpu: [] }]));
 const masks = {};
 const logits = {};
-for (let round = -1; round < runs; round++) {
-  for (const name of names) {
+const WARMUP = 3;
+for (const name of names) {
+  for (let round = -WARMUP; round < runs; round++) {
     const start = performance.now();
     const mask = await paths[name]();
     const wall = performance.now() - start;
     if (round < 0) {
-      // The warm-up round keeps each path's mask and logits for the comparison columns.
-      masks[name] = mask;
-      logits[name] = Float32Array.from(lowRes.data);
+      // The first warm-up run keeps the path's mask and logits for the comparison columns.
+      if (round === -WARMUP) {
+        masks[name] = mask;
+        logits[name] = Float32Array.from(lowRes.data);
+      }
       continue;
     }
     samples[name].wall.push(wall);
@@ -195,7 +201,7 @@ function maxAbs(a, b) {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
-console.log(`prompt_decoder of ${positionals[0]} on ${values.engine === 'node' ? 'onnxruntime-node' : 'onnxruntime-web (wasm)'}, one ${values.prompt === 'click' ? 'click' : 'reference prompt'} → mask at ${originalSize.width}×${originalSize.height}, median of ${runs} interleaved rounds, ${values.threads ?? 'default'} threads`);
+console.log(`prompt_decoder of ${positionals[0]} on ${values.engine === 'node' ? 'onnxruntime-node' : 'onnxruntime-web (wasm)'}, one ${values.prompt === 'click' ? 'click' : 'reference prompt'} → mask at ${originalSize.width}×${originalSize.height}, median of ${runs} runs per path, ${values.threads ?? 'default'} threads`);
 console.log('| path | median ms | p90 ms | engine ms | post-processing ms | engine CPU ms | mask area px | IoU vs meta | max abs Δ low-res vs meta |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const name of names) {

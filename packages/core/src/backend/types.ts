@@ -24,13 +24,6 @@ export interface SessionOptions {
   keepOnDevice?: readonly string[];
   /** Intra-op threads (CPU/WASM engines). */
   threads?: number;
-  /**
-   * The session runs many times on inputs of the same shapes and its working set is small (the
-   * prompt decoder): the engine may keep its intermediate buffers between runs instead of handing
-   * them back to the system after each one (onnxruntime's CPU memory arena), so a run does not
-   * fault fresh pages in. Engines without such a choice ignore it; `extra` overrides it.
-   */
-  reuseMemory?: boolean;
   /** Engine-specific settings, passed through untouched. */
   extra?: Record<string, unknown>;
   /** Resolves external-data locations named by the model to their bytes. */

@@ -26,13 +26,6 @@ async function toCpu(value: SessionValue): Promise<Tensor> {
   return 'location' in value && value.location === 'device' ? value.download() : (value as Tensor);
 }
 
-/**
- * Roles whose graphs run once per prompt on same-shaped inputs, with a small working set: their
- * sessions keep buffers between runs (SessionOptions.reuseMemory). Measured on the ViT-B decoder
- * with onnxruntime-node: the fresh 4–8 MB buffers of every run cost several ms of page faults.
- */
-const PER_PROMPT_ROLES: ReadonlySet<Role> = new Set(['prompt_decoder']);
-
 export class GraphRunner {
   readonly bundle: Bundle;
   readonly backend: Backend;
@@ -66,12 +59,6 @@ export class GraphRunner {
     return named ?? this.bundle.defaultVariant(graph);
   }
 
-  #sessionOptions(graph: string): SessionOptions {
-    const options = { ...this.#options.sessionOptions };
-    if (options.reuseMemory === undefined && PER_PROMPT_ROLES.has(this.bundle.graph(graph).role)) options.reuseMemory = true;
-    return options;
-  }
-
   #session(graph: string): Promise<InferenceSession> {
     if (this.#disposed) throw new SamClipError('DISPOSED', 'This SamClip model was disposed; load it again to run it.');
     let session = this.#sessions.get(graph);
@@ -84,10 +71,10 @@ export class GraphRunner {
         const fromFile = this.backend.createSessionFromFile?.bind(this.backend);
         if (fromFile && !this.#options.fetchedOutputs?.[this.bundle.graph(graph).role]) {
           const file = await this.bundle.graphFile(graph, variant);
-          if (file !== undefined) return fromFile(file, this.#sessionOptions(graph));
+          if (file !== undefined) return fromFile(file, { ...this.#options.sessionOptions });
         }
         const externalData = await this.bundle.readExternalData(graph, variant);
-        const options = this.#sessionOptions(graph);
+        const options: SessionOptions = { ...this.#options.sessionOptions };
         if (externalData.size > 0) options.externalData = externalData;
         return this.backend.createSession(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), externalData.size > 0), options);
       })();
