@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Compares the prompt_decoder graphs of several bundles on onnxruntime-node: each graph pruned to
+// iou_predictions and low_res_masks (as the SDK runs it), one click at the image centre plus SAM's
+// padding point and no mask input, one intra-op thread, the bundles interleaved run by run so the
+// machine's state hits them alike. Prints the median and minimum process CPU ms per click after
+// 5 warm-up rounds: with one thread that is the graph's cost, which other processes do not inflate.
+//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30]
+// Run `npm run build` first.
+import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+import { decodeModel, encodeModel, pruneToOutputs, resizedSizeForLongestSide } from '@samclip/core';
+import { openBundle } from '@samclip/core/node';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '30' } } });
+const runs = Number(values.runs);
+if (positionals.length === 0 || !Number.isInteger(runs) || runs < 1) {
+  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30]');
+  process.exit(2);
+}
+
+const sessions = [];
+let feeds;
+for (const dir of positionals) {
+  const bundle = await openBundle(dir);
+  const graph = bundle.graphsWithRole('prompt_decoder')[0];
+  if (!graph) throw new Error(`${dir} has no prompt_decoder graph.`);
+  if (!feeds) {
+    const { imageSize, maskInputSize } = bundle.manifest.config;
+    // The click sits at the centre of a 1800×1200 photo's resized frame.
+    const input = resizedSizeForLongestSide({ width: 1800, height: 1200 }, imageSize);
+    const embeddings = (await bundle.references().inputs(graph)).find((t) => t.name === 'image_embeddings').tensor;
+    feeds = {
+      image_embeddings: new ort.Tensor('float32', embeddings.data, embeddings.dims),
+      point_coords: new ort.Tensor('float32', Float32Array.of(input.width / 2, input.height / 2, 0, 0), [1, 2, 2]),
+      point_labels: new ort.Tensor('float32', Float32Array.of(1, -1), [1, 2]),
+      mask_input: new ort.Tensor('float32', new Float32Array(maskInputSize * maskInputSize), [1, 1, maskInputSize, maskInputSize]),
+      has_mask_input: new ort.Tensor('float32', Float32Array.of(0), [1]),
+      orig_im_size: new ort.Tensor('float32', Float32Array.of(1, 1), [2]),
+    };
+  }
+  const model = decodeModel(await bundle.readGraph(graph));
+  pruneToOutputs(model, ['iou_predictions', 'low_res_masks']);
+  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3, enableCpuMemArena: false, graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+  sessions.push({ dir, session, cpu: [] });
+}
+
+const WARMUP = 5;
+for (let round = -WARMUP; round < runs; round++) {
+  for (const entry of sessions) {
+    const before = process.cpuUsage();
+    await entry.session.run(feeds);
+    const used = process.cpuUsage(before);
+    if (round >= 0) entry.cpu.push((used.user + used.system) / 1000);
+  }
+}
+console.log(`prompt_decoder, one click, one thread, ${runs} interleaved rounds: process CPU ms per click`);
+console.log('| bundle | median | min |');
+console.log('|---|---|---|');
+for (const { dir, session, cpu } of sessions) {
+  cpu.sort((a, b) => a - b);
+  console.log(`| ${dir} | ${cpu[Math.floor(cpu.length / 2)].toFixed(1)} | ${cpu[0].toFixed(1)} |`);
+  await session.release();
+}
