@@ -4,6 +4,14 @@ import torch
 from torch import nn
 
 
+def layer_norm_2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
+    """LayerNorm over the channel axis of an NCHW tensor, with per-channel weight and bias."""
+    u = x.mean(1, keepdim=True)
+    s = (x - u).pow(2).mean(1, keepdim=True)
+    x = (x - u) / torch.sqrt(s + eps)
+    return weight[:, None, None] * x + bias[:, None, None]
+
+
 class LayerNorm2d(nn.Module):
     """LayerNorm over the channel axis of an NCHW tensor (SAM's neck and mask paths)."""
 
@@ -14,10 +22,7 @@ class LayerNorm2d(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        u = x.mean(1, keepdim=True)
-        s = (x - u).pow(2).mean(1, keepdim=True)
-        x = (x - u) / torch.sqrt(s + self.eps)
-        return self.weight[:, None, None] * x + self.bias[:, None, None]
+        return layer_norm_2d(x, self.weight, self.bias, self.eps)
 
 
 class MLPBlock(nn.Module):

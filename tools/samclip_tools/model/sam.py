@@ -1,13 +1,14 @@
 """Plain SAM (Meta's `Sam`: image_encoder, prompt_encoder, mask_decoder) and the prompt-decoder
 graph that reproduces Meta's SamOnnxModel (segment_anything/utils/onnx.py) input for input."""
 
+from typing import List
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from typing import List
-
 from ..config import SamDecoderConfig, SamEncoderConfig
+from .common import layer_norm_2d
 from .image_encoder import ImageEncoderViT
 from .mask_decoder import MaskDecoder
 from .prompt_encoder import PromptEncoder
@@ -29,14 +30,6 @@ class Sam(nn.Module):
 
 
 @torch.jit.script
-def _layer_norm_2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
-    u = x.mean(1, keepdim=True)
-    s = (x - u).pow(2).mean(1, keepdim=True)
-    x = (x - u) / torch.sqrt(s + eps)
-    return weight[:, None, None] * x + bias[:, None, None]
-
-
-@torch.jit.script
 def _source_with_dense_prompt(
     image_embeddings: torch.Tensor,
     mask_input: torch.Tensor,
@@ -49,9 +42,9 @@ def _source_with_dense_prompt(
     scripted branch, so the graph gets an ONNX If instead of computing both and weighting by 0/1."""
     if bool(has_mask_input[0] != 0):
         x = F.conv2d(mask_input, downscaling[0], downscaling[1], stride=2)
-        x = F.gelu(_layer_norm_2d(x, downscaling[2], downscaling[3], eps))
+        x = F.gelu(layer_norm_2d(x, downscaling[2], downscaling[3], eps))
         x = F.conv2d(x, downscaling[4], downscaling[5], stride=2)
-        x = F.gelu(_layer_norm_2d(x, downscaling[6], downscaling[7], eps))
+        x = F.gelu(layer_norm_2d(x, downscaling[6], downscaling[7], eps))
         return image_embeddings + F.conv2d(x, downscaling[8], downscaling[9])
     return image_embeddings + no_mask_embed.reshape(1, -1, 1, 1)
 
