@@ -87,9 +87,9 @@ const pruned = decodeModel(fullBytes);
 pruneToOutputs(pruned, ['iou_predictions', 'low_res_masks']);
 const prunedBytes = encodeModel(pruned);
 
-// The CPU memory arena off, as samclip's ort-node backend creates sessions (with it on, a click
-// faults in fewer fresh pages, but the decoder's arena adds 30–40 MB to `samclip bench`'s peak RSS
-// and gave no measurable gain per prompt there).
+// The CPU memory arena off, as samclip's ort-node backend creates sessions: with it on, a click
+// faults in fewer fresh pages (39–49 instead of 46–52 ms per prompt in `samclip bench`), but the
+// decoder's arena adds 30–40 MB to the peak RSS, which then crosses issue 9's 1.5 GB bar.
 const options = {
   logSeverityLevel: 3,
   enableCpuMemArena: false,
