@@ -102,6 +102,21 @@ def test_graph_is_valid_onnx_and_meets_its_contract(tiny_bundles, kind, role):
             assert _dims(vi) == want, f"{role}.{name}: {_dims(vi)} != {want}"
 
 
+def test_prompt_decoder_is_exported_in_its_export_form(tiny_bundles):
+    """The decoder graph is written in the export form (export_form.decoder_export_form): the
+    upscaling as MatMul/Gemm under the `output_upscaling` scope the converter keeps in float by
+    default, no ConvTranspose, and the mask downscaling inside an If on has_mask_input."""
+    path, _, manifest = _bundle(tiny_bundles, "sam-clip")
+    model = onnx.load(os.path.join(path, manifest["graphs"]["prompt_decoder"]["variants"]["fp32"]["file"]))
+    ops = [n.op_type for n in model.graph.node]
+    assert "ConvTranspose" not in ops
+    upscaling_products = [n.name for n in model.graph.node if n.op_type in ("MatMul", "Gemm") and "output_upscaling" in n.name]
+    assert len(upscaling_products) >= 2, upscaling_products
+    (branch,) = [n for n in model.graph.node if n.op_type == "If"]
+    then_ops = [n.op_type for a in branch.attribute if a.name == "then_branch" for n in a.g.node]
+    assert then_ops.count("Conv") == 3  # mask_downscaling: two strided convs and the 1×1
+
+
 @pytest.mark.parametrize("kind,role", CASES)
 def test_onnxruntime_matches_pytorch_on_stored_references(tiny_bundles, kind, role, tmp_path):
     path, _, manifest = _bundle(tiny_bundles, kind)
