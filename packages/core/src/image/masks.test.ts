@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropMap, maskFromLogits, maskIoU, maskLogitsToImage, maskLogitsToImageReference, maskStats, stabilityScore, thresholdMap, upsampleBilinear } from './masks.js';
+import { cropMap, maskFromLogits, maskIoU, maskLogitsToImage, maskLogitsToImageReference, maskStats, stabilityScore, thresholdMap, upsampleBilinear, type MaskGeometry } from './masks.js';
 import type { FloatMap } from './types.js';
 
 function randomMap(width: number, height: number, seed: number): FloatMap {
@@ -9,6 +9,17 @@ function randomMap(width: number, height: number, seed: number): FloatMap {
     return (s / 2147483647) * 20 - 10;
   });
   return { width, height, data };
+}
+
+/** maskFromLogits, checked pixel for pixel, and for area and box, against thresholding maskLogitsToImage. */
+function expectFusedEqualsFull(low: FloatMap, geometry: MaskGeometry, threshold: number, label: string): ReturnType<typeof maskFromLogits> {
+  const fused = maskFromLogits(low, geometry, threshold);
+  const full = thresholdMap(maskLogitsToImage(low, geometry), threshold);
+  let differing = 0;
+  for (let i = 0; i < full.data.length; i++) if (full.data[i] !== fused.mask.data[i]) differing++;
+  expect(differing, label).toBe(0);
+  expect({ area: fused.area, bbox: fused.bbox }, label).toEqual(maskStats(full));
+  return fused;
 }
 
 describe('mask post-processing', () => {
@@ -76,13 +87,7 @@ describe('mask post-processing', () => {
     }
     for (const [name, data] of [['blob', blob], ['fragmented', fragmented], ['grazing', grazing]] as const) {
       for (const threshold of [0, 0.5, -1.5]) {
-        const low = { width: M, height: M, data };
-        const fused = maskFromLogits(low, geometry, threshold);
-        const full = thresholdMap(maskLogitsToImage(low, geometry), threshold);
-        let differing = 0;
-        for (let i = 0; i < full.data.length; i++) if (full.data[i] !== fused.mask.data[i]) differing++;
-        expect(differing, `${name} at ${threshold}`).toBe(0);
-        expect({ area: fused.area, bbox: fused.bbox }, `${name} at ${threshold}`).toEqual(maskStats(full));
+        expectFusedEqualsFull({ width: M, height: M, data }, geometry, threshold, `${name} at ${threshold}`);
       }
     }
   });
@@ -106,14 +111,8 @@ describe('mask post-processing', () => {
     }
     for (const [name, data] of [['checkerboard', checkerboard], ['patched', patched]] as const) {
       for (const threshold of [0, 1.5]) {
-        const low = { width: M, height: M, data };
-        const fused = maskFromLogits(low, geometry, threshold);
-        const full = thresholdMap(maskLogitsToImage(low, geometry), threshold);
-        let differing = 0;
-        for (let i = 0; i < full.data.length; i++) if (full.data[i] !== fused.mask.data[i]) differing++;
-        expect(differing, `${name} at ${threshold}`).toBe(0);
+        const fused = expectFusedEqualsFull({ width: M, height: M, data }, geometry, threshold, `${name} at ${threshold}`);
         expect(fused.area, `${name} at ${threshold}`).toBeGreaterThan(0);
-        expect({ area: fused.area, bbox: fused.bbox }, `${name} at ${threshold}`).toEqual(maskStats(full));
       }
     }
   });
