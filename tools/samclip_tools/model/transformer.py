@@ -20,6 +20,10 @@ class Attention(nn.Module):
 
     #: Compute with the reassociated form when the two sides differ in length (export only).
     export_form = False
+    #: The image side is the image embeddings themselves (the first layer's cross-attentions). The
+    #: export form then projects the image tokens in full: the projections depend on the image alone,
+    #: so an SDK that splits the graph at its prompt inputs computes them once per image.
+    image_side_per_image = False
 
     def __init__(self, embedding_dim: int, num_heads: int, downsample_rate: int = 1) -> None:
         super().__init__()
@@ -40,7 +44,10 @@ class Attention(nn.Module):
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         if self.export_form and q.shape[1] != k.shape[1]:
-            return self._few_keys(q, k, v) if k.shape[1] < q.shape[1] else self._few_queries(q, k, v)
+            if k.shape[1] < q.shape[1]:
+                return self._few_keys(q, k, v)
+            if not self.image_side_per_image:
+                return self._few_queries(q, k, v)
         q = self._separate_heads(self.q_proj(q))
         k = self._separate_heads(self.k_proj(k))
         v = self._separate_heads(self.v_proj(v))
@@ -52,16 +59,21 @@ class Attention(nn.Module):
 
     def _few_keys(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """Many queries (image tokens) over few keys (prompt tokens): per head h,
-        q_h·k_hᵀ = q·(W_q,hᵀ·k_hᵀ) + b_q,h·k_hᵀ and softmax(·)·v_h·W_o,h = P_h·(v_h·W_o,h)."""
+        q_h·k_hᵀ = q·(W_q,hᵀ·k_hᵀ) + b_q,h·k_hᵀ and softmax(·)·v_h·W_o,h = P_h·(v_h·W_o,h).
+        With `image_side_per_image` the queries are projected as in the standard form instead."""
         b, n_q, dim = q.shape
         n_k = k.shape[1]
         heads = self.num_heads
         head_dim = self.internal_dim // heads
         k_h = self.k_proj(k).reshape(b, n_k, heads, head_dim).permute(0, 2, 1, 3)
         v_h = self.v_proj(v).reshape(b, n_k, heads, head_dim).permute(0, 2, 1, 3)
-        keys_in_input_space = torch.matmul(k_h, self.q_proj.weight.reshape(heads, head_dim, dim))
-        bias = torch.matmul(k_h, self.q_proj.bias.reshape(heads, head_dim, 1)).reshape(b, 1, heads * n_k)
-        scores = torch.matmul(q, keys_in_input_space.reshape(b, heads * n_k, dim).transpose(1, 2)) + bias
+        if self.image_side_per_image:
+            q_h = self.q_proj(q).reshape(b, n_q, heads, head_dim).permute(0, 2, 1, 3)
+            scores = torch.matmul(q_h, k_h.transpose(2, 3)).permute(0, 2, 1, 3)  # [B, n_q, heads, n_k]
+        else:
+            keys_in_input_space = torch.matmul(k_h, self.q_proj.weight.reshape(heads, head_dim, dim))
+            bias = torch.matmul(k_h, self.q_proj.bias.reshape(heads, head_dim, 1)).reshape(b, 1, heads * n_k)
+            scores = torch.matmul(q, keys_in_input_space.reshape(b, heads * n_k, dim).transpose(1, 2)) + bias
         attn = torch.softmax((scores / math.sqrt(head_dim)).reshape(b, n_q, heads, n_k), dim=-1)
         values_in_output_space = torch.matmul(v_h, self.out_proj.weight.reshape(dim, heads, head_dim).permute(1, 2, 0))
         # Each head's attention row sums to 1, so a row of all heads sums to `heads`: b_o/heads added
@@ -123,6 +135,9 @@ class TwoWayTransformer(nn.Module):
             TwoWayAttentionBlock(embedding_dim, num_heads, mlp_dim, attention_downsample_rate, skip_first_layer_pe=(i == 0))
             for i in range(depth)
         )
+        # The first layer's keys are the image embeddings (plus the dense prompt).
+        self.layers[0].cross_attn_token_to_image.image_side_per_image = True
+        self.layers[0].cross_attn_image_to_token.image_side_per_image = True
         self.final_attn_token_to_image = Attention(embedding_dim, num_heads, downsample_rate=attention_downsample_rate)
         self.norm_final_attn = nn.LayerNorm(embedding_dim)
 

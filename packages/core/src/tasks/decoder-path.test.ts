@@ -120,8 +120,53 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
       const result = await samclip.segment(image, { points: [{ x: 40, y: 30, label: 'foreground' }] });
       expect(result.masks).toHaveLength(3);
       expect(fromFiles.sort()).toEqual(['backbone', 'sam_neck'].map((graph) => bundle.variant(graph).file).sort());
-      expect(fromBytes).toEqual([['iou_predictions', 'low_res_masks']]);
+      // The decoder, staged for a click without a mask: its image-only prefix, then the pruned rest.
+      expect(fromBytes).toHaveLength(2);
+      expect(fromBytes[1]).toEqual(['iou_predictions', 'low_res_masks']);
     } finally {
+      await samclip.dispose();
+    }
+  });
+
+  it('runs the decoder\'s image-only prefix once per image for clicks, and the whole graph for mask prompts', async () => {
+    const samclip = await loadSamClip(FIXTURE, { backend: 'ort-node' });
+    const pruned = decodeModel(await bundle.readGraph('prompt_decoder'));
+    pruneToOutputs(pruned, ['iou_predictions', 'low_res_masks']);
+    const whole = await backend.createSession(encodeModel(pruned));
+    try {
+      const image = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 3).map((_, i) => (i * 53) % 247) };
+      const encoding = await samclip.encode(image);
+      const { imageSize, gridSize } = bundle.config;
+      const maskSize = bundle.config.maskInputSize ?? gridSize! * 4;
+      const scale = imageSize! / 160;
+      const clicks = [{ x: 20, y: 30 }, { x: 90, y: 60 }, { x: 150, y: 110 }];
+      for (const [i, click] of clicks.entries()) {
+        const result = await samclip.segment(encoding, { points: [{ ...click, label: 'foreground' }] });
+        expect(samclip.runCounts()['prompt_decoder:prefix']).toBe(1);
+        expect(samclip.runCounts().prompt_decoder).toBe(i + 1);
+        const embeddings = await encoding.memo<Tensor>('sam_neck', () => Promise.reject(new Error('segment() did not memoise the SAM embeddings')));
+        const out = await whole.run({
+          image_embeddings: embeddings,
+          point_coords: createTensor('float32', [1, 2, 2], Float32Array.of(click.x * scale, click.y * scale, 0, 0)),
+          point_labels: createTensor('float32', [1, 2], Float32Array.of(1, -1)),
+          mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)),
+          has_mask_input: createTensor('float32', [1], Float32Array.of(0)),
+          orig_im_size: createTensor('float32', [2], Float32Array.of(1, 1)),
+        });
+        const lowRes = (out.low_res_masks as Tensor<'float32'>).data;
+        result.lowResLogits.forEach((plane, k) => expect(maxAbsDiff(plane.data, lowRes.subarray((k + 1) * maskSize * maskSize, (k + 2) * maskSize * maskSize)), `click ${i} mask ${k + 1}`).toBeLessThanOrEqual(1e-4));
+      }
+      // A mask prompt runs the graph as exported (its mask branch), not the staged one.
+      const previous = await samclip.segment(encoding, { points: [{ x: 90, y: 60, label: 'foreground' }] });
+      const before = samclip.runCounts().prompt_decoder!;
+      await samclip.segment(encoding, { points: [{ x: 90, y: 60, label: 'foreground' }], mask: previous.lowResLogits[previous.best]! });
+      expect(samclip.runCounts().prompt_decoder).toBe(before + 1);
+      expect(samclip.runCounts()['prompt_decoder:prefix']).toBe(1);
+      // A new image gets its own prefix run.
+      await samclip.segment(await samclip.encode({ ...image, data: image.data.map((v) => 255 - v) }), { points: [{ x: 20, y: 30, label: 'foreground' }] });
+      expect(samclip.runCounts()['prompt_decoder:prefix']).toBe(2);
+    } finally {
+      await whole.dispose();
       await samclip.dispose();
     }
   });

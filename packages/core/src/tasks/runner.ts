@@ -7,6 +7,7 @@ import type { Backend, Feeds, InferenceSession, SessionOptions, SessionValue } f
 import type { Bundle } from '../bundle/bundle.js';
 import { SamClipError } from '../errors.js';
 import { decodeModel, encodeModel } from '../graph/codec.js';
+import { bindInputs, splitAtInputs } from '../graph/stage.js';
 import type { Tensor } from '../graph/types.js';
 import type { Role } from '../schema/roles.js';
 import { pruneToOutputs } from './prune.js';
@@ -22,6 +23,36 @@ export interface GraphRunnerOptions {
   fetchedOutputs?: Partial<Record<Role, readonly string[]>>;
 }
 
+/**
+ * A graph run in two stages (see `GraphRunner.staged`): the prefix once per value of its inputs
+ * (an image's embeddings), the suffix once per call (a prompt), reading the prefix's results.
+ */
+export interface StagedGraph {
+  /** The graph inputs the prefix reads. */
+  readonly prefixInputs: readonly string[];
+  /** The graph inputs the suffix reads besides the prefix's results. */
+  readonly suffixInputs: readonly string[];
+  runPrefix(feeds: Feeds): Promise<Record<string, Tensor>>;
+  runSuffix(prefix: Readonly<Record<string, Tensor>>, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+}
+
+/** Which inputs a staged graph binds to constants and which change with every call. */
+export interface StagePlan {
+  /** Names this plan apart from others of the same graph (sessions are cached per graph and key). */
+  key: string;
+  /** Inputs fixed to these values in both stages (e.g. no mask prompt). */
+  bound: Readonly<Record<string, Tensor>>;
+  /** Inputs that change with every call; the prefix is what reads none of them. */
+  perCall: readonly string[];
+}
+
+/** The feeds a session declares, so callers can pass one set of feeds to either stage. */
+function pick(feeds: Feeds, names: readonly string[]): Feeds {
+  const picked: Feeds = {};
+  for (const name of names) if (feeds[name] !== undefined) picked[name] = feeds[name];
+  return picked;
+}
+
 async function toCpu(value: SessionValue): Promise<Tensor> {
   return 'location' in value && value.location === 'device' ? value.download() : (value as Tensor);
 }
@@ -33,6 +64,7 @@ export class GraphRunner {
   readonly #options: GraphRunnerOptions;
   readonly #sessions = new Map<string, Promise<InferenceSession>>();
   readonly #runs = new Map<string, number>();
+  readonly #staged = new Map<string, Promise<{ stages: StagedGraph; sessions: InferenceSession[] } | undefined>>();
   #disposed = false;
 
   constructor(bundle: Bundle, backend: Backend, backendName: string, options: GraphRunnerOptions = {}) {
@@ -102,7 +134,10 @@ export class GraphRunner {
 
   /** Runs a graph and returns the requested outputs as CPU tensors. */
   async run(graph: string, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
-    const session = await this.#session(graph);
+    return this.#runSession(graph, graph, await this.#session(graph), feeds, outputNames);
+  }
+
+  async #runSession(graph: string, counted: string, session: InferenceSession, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
     let fetched;
     try {
       fetched = await session.run(feeds, outputNames);
@@ -110,10 +145,55 @@ export class GraphRunner {
       if (cause instanceof SamClipError) throw cause;
       throw new SamClipError('SESSION', `Running graph "${graph}" on ${this.backendName} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { graph }, { cause });
     }
-    this.#runs.set(graph, (this.#runs.get(graph) ?? 0) + 1);
+    this.#runs.set(counted, (this.#runs.get(counted) ?? 0) + 1);
     const out: Record<string, Tensor> = {};
     for (const [name, value] of Object.entries(fetched)) out[name] = await toCpu(value);
     return out;
+  }
+
+  /**
+   * The graph (pruned as `fetchedOutputs` says) with `plan.bound` fixed and split at
+   * `plan.perCall` (see `splitAtInputs`), or undefined when it cannot be split: weights in external
+   * data, or no work that reads none of the per-call inputs. Suffix runs count as runs of `graph`,
+   * prefix runs as `graph:prefix`.
+   */
+  staged(graph: string, plan: StagePlan): Promise<StagedGraph | undefined> {
+    if (this.#disposed) throw new SamClipError('DISPOSED', 'This SamClip model was disposed; load it again to run it.');
+    const cacheKey = `${graph}\u0000${plan.key}`;
+    let entry = this.#staged.get(cacheKey);
+    if (!entry) {
+      entry = this.#createStaged(graph, plan);
+      entry.catch(() => this.#staged.delete(cacheKey));
+      this.#staged.set(cacheKey, entry);
+    }
+    return entry.then((created) => created?.stages);
+  }
+
+  async #createStaged(graph: string, plan: StagePlan): Promise<{ stages: StagedGraph; sessions: InferenceSession[] } | undefined> {
+    const variant = this.variantOf(graph);
+    const externalData = await this.bundle.readExternalData(graph, variant);
+    if (externalData.size > 0) return undefined;
+    const model = decodeModel(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), false));
+    bindInputs(model, plan.bound);
+    const split = splitAtInputs(model, plan.perCall);
+    if (!split) return undefined;
+    const options: SessionOptions = { ...this.#options.sessionOptions };
+    const prefixSession = await this.backend.createSession(encodeModel(split.prefix), options);
+    let suffixSession: InferenceSession;
+    try {
+      suffixSession = await this.backend.createSession(encodeModel(split.suffix), options);
+    } catch (error) {
+      await prefixSession.dispose();
+      throw error;
+    }
+    const boundary = new Set(split.boundary);
+    const stages: StagedGraph = {
+      prefixInputs: split.prefix.graph.inputs.map((input) => input.name),
+      suffixInputs: split.suffix.graph.inputs.map((input) => input.name).filter((name) => !boundary.has(name)),
+      runPrefix: (feeds) => this.#runSession(graph, `${graph}:prefix`, prefixSession, pick(feeds, stages.prefixInputs), split.boundary),
+      runSuffix: (prefix, feeds, outputNames) => this.#runSession(graph, graph, suffixSession, { ...pick(feeds, stages.suffixInputs), ...prefix }, outputNames),
+    };
+    return { stages, sessions: [prefixSession, suffixSession] };
   }
 
   /** How many times each graph has run. */
@@ -128,6 +208,12 @@ export class GraphRunner {
     for (const session of sessions) {
       const resolved = await session.catch(() => undefined);
       await resolved?.dispose();
+    }
+    const staged = [...this.#staged.values()];
+    this.#staged.clear();
+    for (const entry of staged) {
+      const resolved = await entry.catch(() => undefined);
+      for (const session of resolved?.sessions ?? []) await session.dispose();
     }
   }
 }

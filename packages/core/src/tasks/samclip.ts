@@ -35,7 +35,7 @@ import type { BundleKind, Role } from '../schema/roles.js';
 import { cellCenterInImage, cellOnImage, classLogitMaps, gridMapToImage, gridMapToMaskInput, type DenseGrid } from './dense.js';
 import { EncodingCache, ImageEncoding } from './encoding.js';
 import { argmax, dot, l2Normalize, l2NormalizeRowsInPlace, nonMaxSuppression, softmax, type BoxXYXY } from './math.js';
-import { GraphRunner, float32Output } from './runner.js';
+import { GraphRunner, float32Output, type StagePlan } from './runner.js';
 
 export interface SamClipOptions extends ImageLimits {
   /** Backend name, ordered list of names, or `auto` (default): the highest-priority backend that runs here. */
@@ -173,6 +173,19 @@ export interface EverythingMask {
 
 /** The prompt-decoder outputs the SDK reads. */
 const DECODER_OUTPUTS = ['iou_predictions', 'low_res_masks'] as const;
+
+/**
+ * The prompt decoder staged for prompts without a mask: has_mask_input = 0 (and an all-zero
+ * mask_input) bound, so the graph's image-only work (the first layer's projections of the image
+ * embeddings, the dense prompt of "no mask") becomes a prefix run once per image.
+ */
+function noMaskPromptPlan(maskSize: number): StagePlan {
+  return {
+    key: `no-mask-${maskSize}`,
+    bound: { has_mask_input: createTensor('float32', [1], [0]), mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)) },
+    perCall: ['point_coords', 'point_labels', 'orig_im_size'],
+  };
+}
 
 /**
  * `work`, or a rejection with `cancel()` as soon as `signal` aborts. An engine run cannot be
@@ -447,19 +460,30 @@ export class SamClip {
     const graph = this.#graph('prompt_decoder', 'Segmentation');
     const maskSize = this.#configValue('maskInputSize', graph);
     const inputs = 'pointCoords' in prompt ? prompt : this.#promptInputs(encoding.originalSize, prompt);
-    const embeddings = await this.#imageEmbeddings(encoding);
-    const out = await this.#runner.run(
-      graph,
-      {
-        image_embeddings: embeddings,
-        point_coords: createTensor('float32', [1, inputs.numPoints, 2], inputs.pointCoords),
-        point_labels: createTensor('float32', [1, inputs.numPoints], inputs.pointLabels),
-        mask_input: createTensor('float32', [1, 1, maskSize, maskSize], inputs.maskInput),
-        has_mask_input: createTensor('float32', [1], inputs.hasMaskInput),
-        orig_im_size: createTensor('float32', [2], Float32Array.of(1, 1)),
-      },
-      DECODER_OUTPUTS,
-    );
+    const promptFeeds = {
+      point_coords: createTensor('float32', [1, inputs.numPoints, 2], inputs.pointCoords),
+      point_labels: createTensor('float32', [1, inputs.numPoints], inputs.pointLabels),
+      orig_im_size: createTensor('float32', [2], Float32Array.of(1, 1)),
+    };
+    // Without a mask prompt, the decoder's work on the image alone runs once per image.
+    const staged = inputs.hasMaskInput[0] === 0 ? await this.#runner.staged(graph, noMaskPromptPlan(maskSize)) : undefined;
+    let out: Record<string, Tensor>;
+    if (staged) {
+      const embeddings = await this.#imageEmbeddings(encoding);
+      const prefix = await encoding.memo(`prompt_decoder_prefix:${graph}`, () => staged.runPrefix({ image_embeddings: embeddings }));
+      out = await staged.runSuffix(prefix, { image_embeddings: embeddings, ...promptFeeds }, DECODER_OUTPUTS);
+    } else {
+      out = await this.#runner.run(
+        graph,
+        {
+          image_embeddings: await this.#imageEmbeddings(encoding),
+          ...promptFeeds,
+          mask_input: createTensor('float32', [1, 1, maskSize, maskSize], inputs.maskInput),
+          has_mask_input: createTensor('float32', [1], inputs.hasMaskInput),
+        },
+        DECODER_OUTPUTS,
+      );
+    }
     const iou = float32Output(out, 'iou_predictions', graph);
     const lowRes = float32Output(out, 'low_res_masks', graph);
     return { iou: iou.data, lowRes: lowRes.data, count: iou.dims[1] ?? iou.data.length, maskSize };
