@@ -115,6 +115,29 @@ def test_prompt_decoder_is_exported_in_its_export_form(tiny_bundles):
     (branch,) = [n for n in model.graph.node if n.op_type == "If"]
     then_ops = [n.op_type for a in branch.attribute if a.name == "then_branch" for n in a.g.node]
     assert then_ops.count("Conv") == 3  # mask_downscaling: two strided convs and the 1×1
+    # The first layer projects the image tokens in full (k, v of token→image, q of image→token), so
+    # those products read the image embeddings and not the prompt: the SDK runs them once per image.
+    prompt_inputs = {"point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size"}
+    reads_prompt = set(prompt_inputs)
+    for node in model.graph.node:
+        if any(i in reads_prompt for i in node.input):
+            reads_prompt.update(node.output)
+    image_only = set()
+    for node in model.graph.node:
+        if node.op_type == "If":
+            image_only.update(node.output)  # with has_mask_input bound to 0: image + no_mask_embed
+    for node in model.graph.node:
+        if node.op_type != "If" and node.input and all(i in image_only or i not in reads_prompt for i in node.input):
+            image_only.update(node.output)
+    layer0_projections = sorted(
+        n.name for n in model.graph.node
+        if n.name.startswith("/transformer/layers.0/cross_attn_") and n.op_type == "MatMul" and n.input[0] in image_only and "_proj" in n.name
+    )
+    assert layer0_projections == [
+        "/transformer/layers.0/cross_attn_image_to_token/q_proj/MatMul",
+        "/transformer/layers.0/cross_attn_token_to_image/k_proj/MatMul",
+        "/transformer/layers.0/cross_attn_token_to_image/v_proj/MatMul",
+    ], layer0_projections
 
 
 @pytest.mark.parametrize("kind,role", CASES)

@@ -4,19 +4,25 @@
 // padding point and no mask input, one intra-op thread, the bundles interleaved run by run so the
 // machine's state hits them alike. Prints the median and minimum process CPU ms per click after
 // 5 warm-up rounds: with one thread that is the graph's cost, which other processes do not inflate.
-//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30]
+// With --staged, each graph runs as the SDK runs a click: has_mask_input = 0 bound and the part that
+// reads only the image embeddings split off (bindInputs, splitAtInputs), timing the per-click rest.
+//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30] [--staged] [--variant fp32]
 // Run `npm run build` first.
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { decodeModel, encodeModel, pruneToOutputs, resizedSizeForLongestSide } from '@samclip/core';
+import { bindInputs, createTensor, decodeModel, encodeModel, pruneToOutputs, resizedSizeForLongestSide, splitAtInputs } from '@samclip/core';
 import { openBundle } from '@samclip/core/node';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '30' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { runs: { type: 'string', default: '30' }, staged: { type: 'boolean', default: false }, variant: { type: 'string' } },
+});
 const runs = Number(values.runs);
 if (positionals.length === 0 || !Number.isInteger(runs) || runs < 1) {
-  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30]');
+  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30] [--staged] [--variant fp32]');
   process.exit(2);
 }
+const sessionOptions = { logSeverityLevel: 3, enableCpuMemArena: false, graphOptimizationLevel: 'all', intraOpNumThreads: 1 };
 
 const sessions = [];
 let feeds;
@@ -38,22 +44,35 @@ for (const dir of positionals) {
       orig_im_size: new ort.Tensor('float32', Float32Array.of(1, 1), [2]),
     };
   }
-  const model = decodeModel(await bundle.readGraph(graph));
+  const model = decodeModel(await bundle.readGraph(graph, values.variant ?? bundle.defaultVariant(graph)));
   pruneToOutputs(model, ['iou_predictions', 'low_res_masks']);
-  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3, enableCpuMemArena: false, graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
-  sessions.push({ dir, session, cpu: [] });
+  if (!values.staged) {
+    sessions.push({ dir, session: await ort.InferenceSession.create(encodeModel(model), sessionOptions), feeds, cpu: [] });
+    continue;
+  }
+  const maskSize = feeds.mask_input.dims[2];
+  bindInputs(model, { has_mask_input: createTensor('float32', [1], [0]), mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)) });
+  const split = splitAtInputs(model, ['point_coords', 'point_labels', 'orig_im_size']);
+  if (!split) throw new Error(`${dir}: the prompt decoder has no image-only part to split off.`);
+  const prefix = await ort.InferenceSession.create(encodeModel(split.prefix), sessionOptions);
+  const prefixOut = await prefix.run({ image_embeddings: feeds.image_embeddings });
+  await prefix.release();
+  const session = await ort.InferenceSession.create(encodeModel(split.suffix), sessionOptions);
+  const stagedFeeds = { ...prefixOut };
+  for (const name of session.inputNames) stagedFeeds[name] ??= feeds[name];
+  sessions.push({ dir, session, feeds: stagedFeeds, cpu: [] });
 }
 
 const WARMUP = 5;
 for (let round = -WARMUP; round < runs; round++) {
   for (const entry of sessions) {
     const before = process.cpuUsage();
-    await entry.session.run(feeds);
+    await entry.session.run(entry.feeds);
     const used = process.cpuUsage(before);
     if (round >= 0) entry.cpu.push((used.user + used.system) / 1000);
   }
 }
-console.log(`prompt_decoder, one click, one thread, ${runs} interleaved rounds: process CPU ms per click`);
+console.log(`prompt_decoder${values.staged ? ' (staged: the per-click part)' : ''}, one click, one thread, ${runs} interleaved rounds: process CPU ms per click`);
 console.log('| bundle | median | min |');
 console.log('|---|---|---|');
 for (const { dir, session, cpu } of sessions) {

@@ -68,8 +68,11 @@ class Attention(nn.Module):
         k_h = self.k_proj(k).reshape(b, n_k, heads, head_dim).permute(0, 2, 1, 3)
         v_h = self.v_proj(v).reshape(b, n_k, heads, head_dim).permute(0, 2, 1, 3)
         if self.image_side_per_image:
-            q_h = self.q_proj(q).reshape(b, n_q, heads, head_dim).permute(0, 2, 1, 3)
-            scores = torch.matmul(q_h, k_h.transpose(2, 3)).permute(0, 2, 1, 3)  # [B, n_q, heads, n_k]
+            # Block-diagonal keys: column (h, t) holds k_h[t] in the rows of head h, so one product of
+            # the projected queries gives every head's scores, already in (h, t) order.
+            heads_eye = torch.eye(heads, dtype=q.dtype).reshape(heads, 1, heads, 1)
+            keys_block = (k_h.transpose(2, 3).unsqueeze(3) * heads_eye).reshape(b, heads * head_dim, heads * n_k)
+            scores = torch.matmul(self.q_proj(q), keys_block)
         else:
             keys_in_input_space = torch.matmul(k_h, self.q_proj.weight.reshape(heads, head_dim, dim))
             bias = torch.matmul(k_h, self.q_proj.bias.reshape(heads, head_dim, 1)).reshape(b, 1, heads * n_k)

@@ -228,6 +228,12 @@ function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, numb
 }
 
 /**
+ * The buffer behind every {@link horizontalBlock}: about 2.5 MB at 1800×1200, which a fresh
+ * allocation per mask would fault in and zero each time.
+ */
+let horizontalScratch = new Float64Array(0);
+
+/**
  * The horizontal pass of low-res rows rowMin..rowMax — each filtered to output columns x0..x1, in
  * float64 — as one block, row r at (r − rowMin)·(x1 − x0 + 1). It runs column by column, so each
  * column's taps and tap count are read once for all rows and the inner loop has no branch on the
@@ -238,7 +244,9 @@ function horizontalBlock(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, row
   const M = lowRes.width;
   const rowWidth = x1 - x0 + 1;
   const rowCount = rowMax - rowMin + 1;
-  const block = new Float64Array(rowCount * rowWidth);
+  // Every element is written below, and the block lives only during one synchronous call.
+  if (horizontalScratch.length < rowCount * rowWidth) horizontalScratch = new Float64Array(rowCount * rowWidth);
+  const block = horizontalScratch.subarray(0, rowCount * rowWidth);
   const { first, count, weight, slots } = ax;
   for (let x = x0; x <= x1; x++) {
     const k = x * slots;
