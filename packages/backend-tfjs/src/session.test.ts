@@ -112,6 +112,23 @@ describe.each(engines)('TfjsSession on tfjs-%s', (engine) => {
     expect((error as Error).message).toContain('ort-node, ort-wasm');
   });
 
+  it('accepts any shape for an input declared without one (unknown rank), as the SDK\'s staged decoder declares its prefix values', async () => {
+    const session = await backend.createSession(
+      modelBytes({
+        inputs: [{ name: 'x', type: { kind: 'tensor', elemType: 'float32' } }],
+        outputs: [{ name: 'y', type: { kind: 'tensor', elemType: 'float32' } }],
+        nodes: [node('Relu', ['x'], ['y'])],
+      }),
+    );
+    for (const dims of [[1, 2, 3], [4], []]) {
+      const x = randomTensor(dims, 7);
+      const out = (await session.run({ x })).y as Tensor<'float32'>;
+      expect(out.dims).toEqual(dims);
+      expect(Array.from(out.data)).toEqual(Array.from(x.data, (v) => Math.max(v, 0)));
+    }
+    await session.dispose();
+  });
+
   it('rejects feeds whose shape contradicts the static shape the plan was compiled for', async () => {
     const session = await backend.createSession(convNet());
     await expect(session.run({ x: randomTensor([1, 3, 4, 4]) })).rejects.toSatisfy((e) => isSamClipError(e, 'SHAPE'));

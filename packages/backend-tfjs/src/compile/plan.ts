@@ -29,8 +29,8 @@ export interface PlannedStep {
 export interface GraphInputInfo {
   name: string;
   dtype: DType;
-  /** Dims as declared (symbolic dims as strings, unknown as null). */
-  declared: ReadonlyArray<number | string | null>;
+  /** Dims as declared (symbolic dims as strings, unknown as null); undefined when even the rank is unknown. */
+  declared: ReadonlyArray<number | string | null> | undefined;
   /** Static dims the plan relies on (declared, or pinned by the caller); a feed must match them. */
   pinned?: readonly number[];
 }
@@ -125,7 +125,7 @@ export function planModel(model: Model, options: PlanOptions): ExecutionPlan {
       if (type?.kind !== 'tensor') {
         throw new SamClipError('UNSUPPORTED', `Graph input "${i.name}" is not a tensor; TensorFlow.js backends run tensor graphs only.`, { input: i.name });
       }
-      return { name: i.name, dtype: type.elemType, declared: type.shape ?? [] };
+      return { name: i.name, dtype: type.elemType, declared: type.shape };
     });
 
   const available = new Set([...initializerNames, ...inputs.map((i) => i.name)]);
