@@ -4,9 +4,10 @@
 // padding point and no mask input, one intra-op thread, the bundles interleaved run by run so the
 // machine's state hits them alike. Prints the median and minimum process CPU ms per click after
 // 5 warm-up rounds: with one thread that is the graph's cost, which other processes do not inflate.
-// With --staged, each graph runs as the SDK runs a click: has_mask_input = 0 bound and the part that
-// reads only the image embeddings split off (bindInputs, splitAtInputs), timing the per-click rest.
-//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30] [--staged] [--variant fp32]
+// --modes whole,staged also (or only) runs each graph as the SDK runs a click: has_mask_input = 0
+// bound and the part that reads only the image embeddings split off (bindInputs, splitAtInputs),
+// timing the per-click rest.
+//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30] [--modes whole,staged] [--variant fp32]
 // Run `npm run build` first.
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
@@ -15,11 +16,12 @@ import { openBundle } from '@samclip/core/node';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '30' }, staged: { type: 'boolean', default: false }, variant: { type: 'string' } },
+  options: { runs: { type: 'string', default: '30' }, modes: { type: 'string', default: 'whole' }, variant: { type: 'string' } },
 });
 const runs = Number(values.runs);
-if (positionals.length === 0 || !Number.isInteger(runs) || runs < 1) {
-  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30] [--staged] [--variant fp32]');
+const modes = values.modes.split(',');
+if (positionals.length === 0 || !Number.isInteger(runs) || runs < 1 || modes.some((m) => m !== 'whole' && m !== 'staged')) {
+  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30] [--modes whole,staged] [--variant fp32]');
   process.exit(2);
 }
 const sessionOptions = { logSeverityLevel: 3, enableCpuMemArena: false, graphOptimizationLevel: 'all', intraOpNumThreads: 1 };
@@ -46,10 +48,8 @@ for (const dir of positionals) {
   }
   const model = decodeModel(await bundle.readGraph(graph, values.variant ?? bundle.defaultVariant(graph)));
   pruneToOutputs(model, ['iou_predictions', 'low_res_masks']);
-  if (!values.staged) {
-    sessions.push({ dir, session: await ort.InferenceSession.create(encodeModel(model), sessionOptions), feeds, cpu: [] });
-    continue;
-  }
+  if (modes.includes('whole')) sessions.push({ dir, mode: 'whole', session: await ort.InferenceSession.create(encodeModel(model), sessionOptions), feeds, cpu: [] });
+  if (!modes.includes('staged')) continue;
   const maskSize = feeds.mask_input.dims[2];
   bindInputs(model, { has_mask_input: createTensor('float32', [1], [0]), mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)) });
   const split = splitAtInputs(model, ['point_coords', 'point_labels', 'orig_im_size']);
@@ -60,7 +60,7 @@ for (const dir of positionals) {
   const session = await ort.InferenceSession.create(encodeModel(split.suffix), sessionOptions);
   const stagedFeeds = { ...prefixOut };
   for (const name of session.inputNames) stagedFeeds[name] ??= feeds[name];
-  sessions.push({ dir, session, feeds: stagedFeeds, cpu: [] });
+  sessions.push({ dir, mode: 'staged', session, feeds: stagedFeeds, cpu: [] });
 }
 
 const WARMUP = 5;
@@ -72,11 +72,11 @@ for (let round = -WARMUP; round < runs; round++) {
     if (round >= 0) entry.cpu.push((used.user + used.system) / 1000);
   }
 }
-console.log(`prompt_decoder${values.staged ? ' (staged: the per-click part)' : ''}, one click, one thread, ${runs} interleaved rounds: process CPU ms per click`);
-console.log('| bundle | median | min |');
-console.log('|---|---|---|');
-for (const { dir, session, cpu } of sessions) {
+console.log(`prompt_decoder, one click, one thread, ${runs} interleaved rounds: process CPU ms per click (staged: the per-click part only)`);
+console.log('| bundle | graph | median | min |');
+console.log('|---|---|---|---|');
+for (const { dir, mode, session, cpu } of sessions) {
   cpu.sort((a, b) => a - b);
-  console.log(`| ${dir} | ${cpu[Math.floor(cpu.length / 2)].toFixed(1)} | ${cpu[0].toFixed(1)} |`);
+  console.log(`| ${dir} | ${mode} | ${cpu[Math.floor(cpu.length / 2)].toFixed(1)} | ${cpu[0].toFixed(1)} |`);
   await session.release();
 }
