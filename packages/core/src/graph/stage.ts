@@ -34,35 +34,17 @@ function smallFromTensor(tensor: Tensor): SmallValue | undefined {
   return { dtype: tensor.dtype, dims: [...tensor.dims], values: Array.from(tensor.data as ArrayLike<number | bigint>, Number) };
 }
 
-/** Numpy-style broadcast of two small values through `combine`, or undefined when the shapes do not broadcast. */
-function broadcast(a: SmallValue, b: SmallValue, dtype: DType, combine: (x: number, y: number) => number): SmallValue | undefined {
-  const rank = Math.max(a.dims.length, b.dims.length);
-  const da = [...Array<number>(rank - a.dims.length).fill(1), ...a.dims];
-  const db = [...Array<number>(rank - b.dims.length).fill(1), ...b.dims];
-  const dims: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    if (da[i] !== db[i] && da[i] !== 1 && db[i] !== 1) return undefined;
-    dims.push(Math.max(da[i]!, db[i]!));
-  }
-  const count = dims.reduce((n, d) => n * d, 1);
-  const values: number[] = [];
-  for (let flat = 0; flat < count; flat++) {
-    let ia = 0;
-    let ib = 0;
-    let rest = flat;
-    let strideA = 1;
-    let strideB = 1;
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      const index = rest % dims[axis]!;
-      rest = Math.floor(rest / dims[axis]!);
-      if (da[axis] !== 1) ia += index * strideA;
-      if (db[axis] !== 1) ib += index * strideB;
-      strideA *= da[axis]!;
-      strideB *= db[axis]!;
-    }
-    values.push(combine(a.values[ia]!, b.values[ib]!));
-  }
-  return { dtype, dims, values };
+/**
+ * `combine` over two small values of the same shape, or of which one is a single value (what
+ * condition chains compare); undefined for any other pair of shapes.
+ */
+function elementwise(a: SmallValue, b: SmallValue, dtype: DType, combine: (x: number, y: number) => number): SmallValue | undefined {
+  const sameShape = a.dims.length === b.dims.length && a.dims.every((d, i) => d === b.dims[i]);
+  if (!sameShape && a.values.length !== 1 && b.values.length !== 1) return undefined;
+  // With a single value on one side, the result takes the other side's shape (the higher rank if both are single).
+  const shaped = sameShape || b.values.length === 1 ? (a.values.length === 1 && b.dims.length > a.dims.length ? b : a) : b;
+  const at = (v: SmallValue, i: number): number => v.values[v.values.length === 1 ? 0 : i]!;
+  return { dtype, dims: shaped.dims, values: shaped.values.map((_, i) => combine(at(a, i), at(b, i))) };
 }
 
 /**
@@ -124,7 +106,7 @@ class SmallEvaluator {
       default: {
         const compare = COMPARISONS[node.opType];
         if (!compare || !y) return undefined;
-        return broadcast(x, y, 'bool', (a, b) => (compare(a, b) ? 1 : 0));
+        return elementwise(x, y, 'bool', (a, b) => (compare(a, b) ? 1 : 0));
       }
     }
   }
