@@ -53,6 +53,14 @@ export interface OrtEngine {
   release?(): Promise<void>;
 }
 
+/** Whether these providers work in host memory, where the CPU arena holds their buffers (not GPU memory). */
+function holdsHostBuffers(providers: readonly ExecutionProvider[]): boolean {
+  return providers.every((provider) => {
+    const name = typeof provider === 'string' ? provider : provider.name;
+    return name === 'cpu' || name === 'wasm';
+  });
+}
+
 export type SupportAnswer = boolean | { supported: false; reason: string };
 
 function errorMessage(error: unknown): string {
@@ -125,6 +133,7 @@ export class OrtBackend implements Backend {
         onDispose: (disposed) => this.#sessions.delete(disposed),
       },
       created,
+      options.reuseBuffers === true && ortOptions.enableCpuMemArena === true && holdsHostBuffers(providers),
     );
     const outputNames = session.outputs.map((output) => output.name);
     const unknown = (options.keepOnDevice ?? []).filter((name) => !outputNames.includes(name));
@@ -214,7 +223,9 @@ export class OrtBackend implements Backend {
     const engine = this.#engine;
     const ortOptions: { -readonly [K in keyof OrtSessionOptions]: OrtSessionOptions[K] } = {
       graphOptimizationLevel: engine.defaults.graphOptimizationLevel,
-      enableCpuMemArena: engine.defaults.enableCpuMemArena,
+      // The CPU memory arena is onnxruntime's pool of working buffers: kept between runs, and
+      // given back only when the session is released.
+      enableCpuMemArena: options.reuseBuffers ?? engine.defaults.enableCpuMemArena,
       ...(options.extra as OrtSessionOptions | undefined),
       executionProviders: providers,
     };

@@ -104,6 +104,17 @@ describe.each([
     await session.dispose();
   });
 
+  it('keeps buffers between runs only when reuseBuffers asks for it, and says so in holdsBuffers', async () => {
+    const pooled = await backend.createSession(addModel(), { reuseBuffers: true });
+    const plain = await backend.createSession(addModel());
+    // Engine-specific settings win over reuseBuffers.
+    const overridden = await backend.createSession(addModel(), { reuseBuffers: true, extra: { enableCpuMemArena: false } });
+    expect([pooled.holdsBuffers, plain.holdsBuffers, overridden.holdsBuffers]).toEqual([true, false, false]);
+    const feeds = { a: createTensor('float32', [2], [1, 2]), b: createTensor('float32', [2], [3, 4]) };
+    for (let run = 0; run < 2; run++) expect(Array.from(cpuTensor((await pooled.run(feeds)).sum, 'sum').data as Float32Array)).toEqual([4, 6]);
+    await Promise.all([pooled.dispose(), plain.dispose(), overridden.dispose()]);
+  });
+
   it('loads external data from the options map', async () => {
     const { model, weights } = externalDataModel();
     const session = await backend.createSession(model, { externalData: new Map([['weights.bin', weights]]), threads: 1 });

@@ -123,9 +123,12 @@ export class OrtInferenceSession implements InferenceSession {
   /** ort sessions must not run concurrently (the wasm and webgpu bindings reject it), so runs queue. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(context: OrtSessionContext, session: OrtSession) {
+  readonly holdsBuffers: boolean;
+
+  constructor(context: OrtSessionContext, session: OrtSession, holdsBuffers = false) {
     this.#context = context;
     this.#session = session;
+    this.holdsBuffers = holdsBuffers;
     this.inputs = session.inputMetadata.map(toValueMetadata);
     this.outputs = session.outputMetadata.map(toValueMetadata);
   }

@@ -24,7 +24,14 @@ export interface SessionOptions {
   keepOnDevice?: readonly string[];
   /** Intra-op threads (CPU/WASM engines). */
   threads?: number;
-  /** Engine-specific settings, passed through untouched. */
+  /**
+   * Keep the engine's working buffers between runs, for a small graph run many times (a prompt
+   * per click): later runs then skip allocating, and faulting in, fresh memory. The buffers stay
+   * held until the session is disposed (see `InferenceSession.holdsBuffers`). Engines without
+   * such a pool ignore it.
+   */
+  reuseBuffers?: boolean;
+  /** Engine-specific settings, passed through untouched (they win over the options above). */
   extra?: Record<string, unknown>;
   /** Resolves external-data locations named by the model to their bytes. */
   externalData?: ReadonlyMap<string, Uint8Array>;
@@ -39,6 +46,11 @@ export interface ValueMetadata {
 export interface InferenceSession {
   readonly inputs: readonly ValueMetadata[];
   readonly outputs: readonly ValueMetadata[];
+  /**
+   * True when the session keeps working buffers in host memory between runs (`reuseBuffers`
+   * honoured), which only disposing it gives back.
+   */
+  readonly holdsBuffers?: boolean;
   /** Runs the graph; `outputNames` limits what is fetched (all outputs by default). */
   run(feeds: Feeds, outputNames?: readonly string[]): Promise<Fetches>;
   dispose(): Promise<void>;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../backend/types.js';
+import type { Backend, InferenceSession } from '../backend/types.js';
 import { BackendRegistry, backendRegistry } from '../backend/registry.js';
 import { openBundle } from '../bundle/node.js';
 import type { Bundle } from '../bundle/bundle.js';
@@ -167,6 +167,54 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
       expect(samclip.runCounts()['prompt_decoder:prefix']).toBe(2);
     } finally {
       await whole.dispose();
+      await samclip.dispose();
+    }
+  });
+
+  it('gives the per-click session\'s buffers back while the next image is encoded, with a fresh session ready for its clicks', async () => {
+    const events: string[] = [];
+    const logged = (session: InferenceSession, label: string): InferenceSession => ({
+      inputs: session.inputs,
+      outputs: session.outputs,
+      ...(session.holdsBuffers === undefined ? {} : { holdsBuffers: session.holdsBuffers }),
+      run: (f, names) => {
+        events.push(`run ${label}`);
+        return session.run(f, names);
+      },
+      dispose: () => {
+        events.push(`dispose ${label}`);
+        return session.dispose();
+      },
+    });
+    let suffixes = 0;
+    const spy: Backend = {
+      init: () => backend.init(),
+      isSupported: () => backend.isSupported(),
+      createSession: async (bytes, options) => {
+        const label = options?.reuseBuffers ? `suffix ${++suffixes}` : 'prefix';
+        events.push(`create ${label}`);
+        return logged(await backend.createSession(bytes, options), label);
+      },
+      createSessionFromFile: async (file, options) => logged(await backend.createSessionFromFile!(file, options), path.basename(path.dirname(file)) === 'graphs' ? path.basename(file) : file),
+    };
+    const registry = new BackendRegistry();
+    registry.register('spy', spy);
+    const samclip = await loadSamClip(FIXTURE, { backend: 'spy', registry });
+    try {
+      const image = { width: 96, height: 64, data: new Uint8Array(96 * 64 * 3).map((_, i) => (i * 31) % 251) };
+      const click = { points: [{ x: 40, y: 30, label: 'foreground' as const }] };
+      const first = await samclip.segment(image, click);
+      events.length = 0;
+      const second = await samclip.segment({ ...image, data: image.data.map((v) => 255 - v) }, click);
+      const backbone = events.findIndex((event) => event.startsWith('run ') && event.includes('backbone'));
+      expect(backbone, events.join(', ')).toBeGreaterThan(0);
+      // The used suffix goes before the encoder runs; the fresh one comes with no buffers and is the one clicked with.
+      expect(events.indexOf('dispose suffix 1')).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf('dispose suffix 1')).toBeLessThan(backbone);
+      expect(events.indexOf('create suffix 2')).toBeGreaterThan(events.indexOf('dispose suffix 1'));
+      expect(events.filter((event) => event.startsWith('run suffix'))).toEqual(['run suffix 2']);
+      expect(second.masks).toHaveLength(first.masks.length);
+    } finally {
       await samclip.dispose();
     }
   });

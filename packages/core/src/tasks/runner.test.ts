@@ -1,13 +1,15 @@
 /**
  * GraphRunner.staged on the tiny-random fixture's prompt decoder: the staged sessions are created
  * once per plan, run as prefix then suffix, count their runs apart, and are disposed with the
- * runner; a plan that leaves nothing image-only gives undefined and creates no session.
+ * runner; a plan that leaves nothing image-only gives undefined and creates no session. The suffix
+ * keeps its buffers between runs, and `withBuffersReleased` swaps it for a fresh session around
+ * large runs without failing a run in flight.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, InferenceSession } from '../backend/types.js';
+import type { Backend, InferenceSession, SessionOptions } from '../backend/types.js';
 import { backendRegistry } from '../backend/registry.js';
 import { openBundle } from '../bundle/node.js';
 import type { Bundle } from '../bundle/bundle.js';
@@ -42,19 +44,26 @@ describe.runIf(present)('GraphRunner.staged (tiny-random prompt decoder, ort-nod
     };
   });
 
-  /** The ort-node backend, counting the sessions it creates and disposes. */
-  function counting(): { backend: Backend; created: () => number; disposed: () => number } {
+  /**
+   * The ort-node backend, counting the sessions it creates and disposes and recording the options
+   * each was created with; `pooled: false` hides the sessions' `holdsBuffers`, as an engine without
+   * a buffer pool would.
+   */
+  function counting({ pooled = true } = {}): { backend: Backend; created: () => number; disposed: () => number; options: Array<SessionOptions | undefined> } {
     let created = 0;
     let disposed = 0;
+    const options: Array<SessionOptions | undefined> = [];
     const backend: Backend = {
       init: () => engine.init(),
       isSupported: () => engine.isSupported(),
-      createSession: async (bytes, options): Promise<InferenceSession> => {
-        const session = await engine.createSession(bytes, options);
+      createSession: async (bytes, sessionOptions): Promise<InferenceSession> => {
+        const session = await engine.createSession(bytes, sessionOptions);
         created++;
+        options.push(sessionOptions);
         return {
           inputs: session.inputs,
           outputs: session.outputs,
+          ...(pooled ? { holdsBuffers: session.holdsBuffers } : {}),
           run: (f, names) => session.run(f, names),
           dispose: async () => {
             disposed++;
@@ -63,7 +72,7 @@ describe.runIf(present)('GraphRunner.staged (tiny-random prompt decoder, ort-nod
         };
       },
     };
-    return { backend, created: () => created, disposed: () => disposed };
+    return { backend, created: () => created, disposed: () => disposed, options };
   }
 
   it('creates the two stages once per plan, runs them to the whole graph\'s result and disposes them with the runner', async () => {
@@ -92,6 +101,60 @@ describe.runIf(present)('GraphRunner.staged (tiny-random prompt decoder, ort-nod
 
     await runner.dispose();
     expect(disposed()).toBe(created());
+  });
+
+  it('creates only the suffix with reuseBuffers; withBuffersReleased disposes a suffix that ran before the work and puts a fresh one in its place', async () => {
+    const { backend, created, disposed, options } = counting();
+    const runner = new GraphRunner(bundle, backend, 'counting', { fetchedOutputs: { prompt_decoder: ['iou_predictions', 'low_res_masks'] } });
+    const staged = (await runner.staged('prompt_decoder', plan))!;
+    expect(options.map((o) => o?.reuseBuffers)).toEqual([undefined, true]);
+    const prefix = await staged.runPrefix(feeds);
+
+    // A suffix that has not run holds no buffers: nothing to release.
+    expect(await runner.withBuffersReleased(async () => disposed())).toBe(0);
+    const first = await staged.runSuffix(prefix, feeds, ['low_res_masks']);
+
+    const disposedDuringWork = await runner.withBuffersReleased(async () => disposed());
+    expect(disposedDuringWork).toBe(1);
+    const again = await staged.runSuffix(prefix, feeds, ['low_res_masks']);
+    expect(created()).toBe(3);
+    expect(options[2]?.reuseBuffers).toBe(true);
+    expect((again.low_res_masks as Tensor<'float32'>).data).toEqual((first.low_res_masks as Tensor<'float32'>).data);
+    expect(runner.runCounts()).toEqual({ 'prompt_decoder:prefix': 1, prompt_decoder: 2 });
+
+    await runner.dispose();
+    expect(disposed()).toBe(created());
+  });
+
+  it('lets a suffix run in flight finish on its session before that session is released', async () => {
+    const { backend, created, disposed } = counting();
+    const runner = new GraphRunner(bundle, backend, 'counting', { fetchedOutputs: { prompt_decoder: ['iou_predictions', 'low_res_masks'] } });
+    const staged = (await runner.staged('prompt_decoder', plan))!;
+    const prefix = await staged.runPrefix(feeds);
+    const reference = await staged.runSuffix(prefix, feeds, ['low_res_masks']);
+
+    const inFlight = staged.runSuffix(prefix, feeds, ['low_res_masks']);
+    let settledBeforeWork = false;
+    inFlight.then(() => (settledBeforeWork = true), () => undefined);
+    await runner.withBuffersReleased(async () => {
+      expect(settledBeforeWork).toBe(true);
+      expect(disposed()).toBe(1);
+    });
+    expect((await inFlight).low_res_masks).toEqual(reference.low_res_masks);
+    await staged.runSuffix(prefix, feeds, ['low_res_masks']);
+    expect(created()).toBe(3);
+    await runner.dispose();
+    expect(disposed()).toBe(created());
+  });
+
+  it('keeps a suffix whose engine pools no buffers', async () => {
+    const { backend, created, disposed } = counting({ pooled: false });
+    const runner = new GraphRunner(bundle, backend, 'counting', { fetchedOutputs: { prompt_decoder: ['iou_predictions', 'low_res_masks'] } });
+    const staged = (await runner.staged('prompt_decoder', plan))!;
+    await staged.runSuffix(await staged.runPrefix(feeds), feeds, ['low_res_masks']);
+    await runner.withBuffersReleased(async () => undefined);
+    expect([created(), disposed()]).toEqual([2, 0]);
+    await runner.dispose();
   });
 
   it('gives undefined, and creates no session, when every input changes per call', async () => {

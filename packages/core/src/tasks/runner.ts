@@ -7,7 +7,7 @@ import type { Backend, Feeds, InferenceSession, SessionOptions, SessionValue } f
 import type { Bundle } from '../bundle/bundle.js';
 import { SamClipError } from '../errors.js';
 import { decodeModel, encodeModel } from '../graph/codec.js';
-import { bindInputs, splitAtInputs } from '../graph/stage.js';
+import { bindInputs, splitAtInputs, type StagedModels } from '../graph/stage.js';
 import type { Tensor } from '../graph/types.js';
 import type { Role } from '../schema/roles.js';
 import { pruneToOutputs } from './prune.js';
@@ -57,6 +57,86 @@ async function toCpu(value: SessionValue): Promise<Tensor> {
   return 'location' in value && value.location === 'device' ? value.download() : (value as Tensor);
 }
 
+/**
+ * A session created on first use and disposed only once no run is using it, so it can be
+ * replaced (see `GraphRunner.withBuffersReleased`) while calls are in flight.
+ */
+class SessionSlot {
+  readonly create: () => Promise<InferenceSession>;
+  #session: Promise<InferenceSession> | undefined;
+  #active = 0;
+  #used = false;
+  #retired = false;
+  #disposed: Promise<void> | undefined;
+  /** Resolves `retire()` once the last run in flight has finished and the session is disposed. */
+  #idle: () => void = () => undefined;
+
+  constructor(create: () => Promise<InferenceSession>, created?: InferenceSession) {
+    this.create = create;
+    if (created) this.#session = Promise.resolve(created);
+  }
+
+  #get(): Promise<InferenceSession> {
+    if (!this.#session) {
+      const session = this.create();
+      // A failed creation is not kept, so the next call tries again and reports its own error.
+      session.catch(() => {
+        if (this.#session === session) this.#session = undefined;
+      });
+      this.#session = session;
+    }
+    return this.#session;
+  }
+
+  /** Starts creating the session ahead of its first use; a failure surfaces on that use. */
+  prepare(): void {
+    this.#get().catch(() => undefined);
+  }
+
+  async use<T>(run: (session: InferenceSession) => Promise<T>): Promise<T> {
+    this.#active++;
+    try {
+      const session = await this.#get();
+      this.#used = true;
+      return await run(session);
+    } finally {
+      this.#active--;
+      if (this.#retired && this.#active === 0) void this.#dispose().then(this.#idle, this.#idle);
+    }
+  }
+
+  /** Whether the session has run and keeps working buffers from it. */
+  async holdsBuffers(): Promise<boolean> {
+    if (!this.#used || !this.#session) return false;
+    const session = await this.#session.catch(() => undefined);
+    return session?.holdsBuffers === true;
+  }
+
+  /** Disposes the session once no run uses it (runs in flight finish first); resolves when it is disposed. */
+  retire(): Promise<void> {
+    this.#retired = true;
+    if (this.#active === 0) return this.#dispose();
+    return new Promise((resolve) => {
+      this.#idle = resolve;
+    });
+  }
+
+  #dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      const session = await this.#session?.catch(() => undefined);
+      await session?.dispose();
+    })();
+    return this.#disposed;
+  }
+}
+
+/** A staged graph's sessions: the prefix's, and the suffix's slot (replaced on a release). */
+interface StagedEntry {
+  readonly stages: StagedGraph;
+  readonly prefix: InferenceSession;
+  suffix: SessionSlot;
+}
+
 export class GraphRunner {
   readonly bundle: Bundle;
   readonly backend: Backend;
@@ -64,7 +144,7 @@ export class GraphRunner {
   readonly #options: GraphRunnerOptions;
   readonly #sessions = new Map<string, Promise<InferenceSession>>();
   readonly #runs = new Map<string, number>();
-  readonly #staged = new Map<string, Promise<{ stages: StagedGraph; sessions: InferenceSession[] } | undefined>>();
+  readonly #staged = new Map<string, Promise<StagedEntry | undefined>>();
   #disposed = false;
 
   constructor(bundle: Bundle, backend: Backend, backendName: string, options: GraphRunnerOptions = {}) {
@@ -155,7 +235,8 @@ export class GraphRunner {
    * The graph (pruned as `fetchedOutputs` says) with `plan.bound` fixed and split at
    * `plan.perCall` (see `splitAtInputs`), or undefined when it cannot be split: weights in external
    * data, or no work that reads none of the per-call inputs. Suffix runs count as runs of `graph`,
-   * prefix runs as `graph:prefix`.
+   * prefix runs as `graph:prefix`. The suffix session keeps its working buffers between runs
+   * (`reuseBuffers`), which `withBuffersReleased` gives back around large runs.
    */
   staged(graph: string, plan: StagePlan): Promise<StagedGraph | undefined> {
     if (this.#disposed) throw new SamClipError('DISPOSED', 'This SamClip model was disposed; load it again to run it.');
@@ -169,31 +250,65 @@ export class GraphRunner {
     return entry.then((created) => created?.stages);
   }
 
-  async #createStaged(graph: string, plan: StagePlan): Promise<{ stages: StagedGraph; sessions: InferenceSession[] } | undefined> {
+  /** The graph as `staged` splits it, or undefined when it cannot be split. */
+  async #split(graph: string, plan: StagePlan): Promise<StagedModels | undefined> {
     const variant = this.variantOf(graph);
     const externalData = await this.bundle.readExternalData(graph, variant);
     if (externalData.size > 0) return undefined;
     const model = decodeModel(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), false));
     bindInputs(model, plan.bound);
-    const split = splitAtInputs(model, plan.perCall);
+    return splitAtInputs(model, plan.perCall);
+  }
+
+  async #createStaged(graph: string, plan: StagePlan): Promise<StagedEntry | undefined> {
+    const split = await this.#split(graph, plan);
     if (!split) return undefined;
     const options: SessionOptions = { ...this.#options.sessionOptions };
+    const suffixOptions: SessionOptions = { ...options, reuseBuffers: true };
     const prefixSession = await this.backend.createSession(encodeModel(split.prefix), options);
+    const suffixBytes = encodeModel(split.suffix);
     let suffixSession: InferenceSession;
     try {
-      suffixSession = await this.backend.createSession(encodeModel(split.suffix), options);
+      suffixSession = await this.backend.createSession(suffixBytes, suffixOptions);
     } catch (error) {
       await prefixSession.dispose();
       throw error;
     }
+    // The encoded suffix is kept for creating it again after a release: deriving it anew from the
+    // bundle would leave about twice its size (16 MB at ViT-B) of garbage to collect.
+    const createSuffix = (): Promise<InferenceSession> => this.backend.createSession(suffixBytes, suffixOptions);
     const boundary = new Set(split.boundary);
-    const stages: StagedGraph = {
-      prefixInputs: split.prefix.graph.inputs.map((input) => input.name),
-      suffixInputs: split.suffix.graph.inputs.map((input) => input.name).filter((name) => !boundary.has(name)),
-      runPrefix: (feeds) => this.#runSession(graph, `${graph}:prefix`, prefixSession, pick(feeds, stages.prefixInputs), split.boundary),
-      runSuffix: (prefix, feeds, outputNames) => this.#runSession(graph, graph, suffixSession, { ...pick(feeds, stages.suffixInputs), ...prefix }, outputNames),
+    const entry: StagedEntry = {
+      prefix: prefixSession,
+      suffix: new SessionSlot(createSuffix, suffixSession),
+      stages: {
+        prefixInputs: split.prefix.graph.inputs.map((input) => input.name),
+        suffixInputs: split.suffix.graph.inputs.map((input) => input.name).filter((name) => !boundary.has(name)),
+        runPrefix: (feeds) => this.#runSession(graph, `${graph}:prefix`, prefixSession, pick(feeds, entry.stages.prefixInputs), split.boundary),
+        runSuffix: (prefix, feeds, outputNames) =>
+          entry.suffix.use((session) => this.#runSession(graph, graph, session, { ...pick(feeds, entry.stages.suffixInputs), ...prefix }, outputNames)),
+      },
     };
-    return { stages, sessions: [prefixSession, suffixSession] };
+    return entry;
+  }
+
+  /**
+   * Runs `work` (a large run, such as an image encoder) after the staged sessions that keep
+   * working buffers between runs have given them back, so those buffers do not add to the work's
+   * peak memory; runs in flight on them finish first. A fresh session, whose buffers come only
+   * with its first run, takes each one's place at once: it is created while `work` starts, so the
+   * next call does not wait for it.
+   */
+  async withBuffersReleased<T>(work: () => Promise<T>): Promise<T> {
+    for (const pending of this.#staged.values()) {
+      const entry = await pending.catch(() => undefined);
+      if (!entry || !(await entry.suffix.holdsBuffers())) continue;
+      const retired = entry.suffix;
+      entry.suffix = new SessionSlot(retired.create);
+      await retired.retire();
+      if (!this.#disposed) entry.suffix.prepare();
+    }
+    return work();
   }
 
   /** How many times each graph has run. */
@@ -213,7 +328,9 @@ export class GraphRunner {
     this.#staged.clear();
     for (const entry of staged) {
       const resolved = await entry.catch(() => undefined);
-      for (const session of resolved?.sessions ?? []) await session.dispose();
+      if (!resolved) continue;
+      await resolved.prefix.dispose();
+      await resolved.suffix.retire();
     }
   }
 }

@@ -362,9 +362,13 @@ export class SamClip {
     const inputSize = this.#hasRole('prompt_decoder') ? resizedSizeForLongestSide(rgb, this.#samPreprocess.longestSide) : { height: rgb.height, width: rgb.width };
     const encoding = new ImageEncoding(key, rgb, inputSize, (disposed) => this.#cache.delete(disposed));
     try {
-      if (this.kind === 'sam-clip') await this.#backboneFeatures(encoding);
-      else if (this.kind === 'clip') await this.#clipImageOutputs(encoding, 'center');
-      else await this.#imageEmbeddings(encoding);
+      // The prompt decoder's per-click buffers are given back while the encoder, the largest
+      // run, reaches its peak memory.
+      await this.#runner.withBuffersReleased(async () => {
+        if (this.kind === 'sam-clip') await this.#backboneFeatures(encoding);
+        else if (this.kind === 'clip') await this.#clipImageOutputs(encoding, 'center');
+        else await this.#imageEmbeddings(encoding);
+      });
     } catch (error) {
       encoding.dispose();
       throw error;
