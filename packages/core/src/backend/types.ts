@@ -31,7 +31,7 @@ export interface SessionOptions {
    * such a pool ignore it.
    */
   reuseBuffers?: boolean;
-  /** Engine-specific settings, passed through untouched (they win over the options above). */
+  /** Engine-specific settings, passed through untouched (an engine setting for the same thing wins over `reuseBuffers`). */
   extra?: Record<string, unknown>;
   /** Resolves external-data locations named by the model to their bytes. */
   externalData?: ReadonlyMap<string, Uint8Array>;
