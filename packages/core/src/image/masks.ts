@@ -9,6 +9,7 @@
  * evaluating only the pixels near the mask's boundary.
  */
 import { SamClipError } from '../errors.js';
+import { float32Threshold, KERNEL_ROWS, maskWorkspace, type MaskWorkspace } from './mask-kernel.js';
 import type { BinaryMask, FloatMap, ImageSize } from './types.js';
 
 /** Linear-interpolation taps for one axis, as PyTorch's upsample_bilinear2d (align_corners=false). */
@@ -100,9 +101,13 @@ const MIN_DECIDED_WIDTH = 32;
 interface ComposedTaps {
   first: Int32Array;
   count: Int32Array;
-  /** Weight slots per position (the largest count). */
+  /**
+   * Weight slots per position (the largest count): 3 at most when the resized image lies inside
+   * the padded input, more only when the low-res map is finer than the input (tiny test models).
+   */
   slots: number;
-  weight: Float64Array;
+  /** float32, as the resampling arithmetic is (see mask-kernel.ts). */
+  weight: Float32Array;
   /**
    * Output positions [decidedFrom[p], decidedTo[q]) read only low-res indices p..q: where those
    * cells are all decided, so is that stretch of the output.
@@ -146,14 +151,14 @@ function composeAxis(lowResSize: number, imageSize: number, inputSize: number, o
     count[q] = hi - lo + 1;
     if (hi - lo + 1 > slots) slots = hi - lo + 1;
   }
-  const weight = new Float64Array(outSize * slots);
+  const summed = new Float64Array(outSize * slots);
   for (let q = 0; q < outSize; q++) {
     for (let t = q * 4; t < q * 4 + 4; t++) {
       const slot = q * slots + index[t]! - first[q]!;
-      if (raw[t]! !== 0) weight[slot] = weight[slot]! + raw[t]!;
+      if (raw[t]! !== 0) summed[slot] = summed[slot]! + raw[t]!;
     }
   }
-  return { first, count, slots, weight, ...decidedBounds(first, count, lowResSize) };
+  return { first, count, slots, weight: Float32Array.from(summed), ...decidedBounds(first, count, lowResSize) };
 }
 
 /**
@@ -228,65 +233,40 @@ function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, numb
 }
 
 /**
- * The buffer behind every {@link horizontalBlock}: about 2.5 MB at 1800×1200, which a fresh
- * allocation per mask would fault in and zero each time.
+ * The horizontal pass of low-res rows rowMin..rowMax — each filtered to output columns x0..x1 —
+ * into block, row r at (r − rowMin)·(x1 − x0 + 1), in float32 arithmetic (each product and sum
+ * rounded, as the vertical kernel rounds them). It runs column by column, so each column's taps
+ * and tap count are read once for all rows and the inner loop has no branch on the count: row by
+ * row, that branch and the tap loads cost more than the arithmetic.
  */
-let horizontalScratch = new Float64Array(0);
-
-/**
- * The horizontal pass of low-res rows rowMin..rowMax — each filtered to output columns x0..x1, in
- * float64 — as one block, row r at (r − rowMin)·(x1 − x0 + 1). It runs column by column, so each
- * column's taps and tap count are read once for all rows and the inner loop has no branch on the
- * count: row by row, that branch and the tap loads cost more than the arithmetic.
- */
-function horizontalBlock(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, rowMax: number, x0: number, x1: number): Float64Array {
+function horizontalBlock(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, rowMax: number, x0: number, x1: number, block: Float32Array): void {
   const data = lowRes.data;
   const M = lowRes.width;
   const rowWidth = x1 - x0 + 1;
   const rowCount = rowMax - rowMin + 1;
-  // Every element is written below, and the block lives only during one synchronous call.
-  if (horizontalScratch.length < rowCount * rowWidth) horizontalScratch = new Float64Array(rowCount * rowWidth);
-  const block = horizontalScratch.subarray(0, rowCount * rowWidth);
   const { first, count, weight, slots } = ax;
+  const round = Math.fround;
   for (let x = x0; x <= x1; x++) {
     const k = x * slots;
     const c = count[x]!;
     const w0 = weight[k]!;
     let src = rowMin * M + first[x]!;
     let dst = x - x0;
+    // Stored into a Float32Array, the last sum is rounded by the store.
     if (c === 2) {
       const w1 = weight[k + 1]!;
-      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = data[src]! * w0 + data[src + 1]! * w1;
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = round(data[src]! * w0) + round(data[src + 1]! * w1);
     } else if (c === 3) {
       const w1 = weight[k + 1]!;
       const w2 = weight[k + 2]!;
-      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = data[src]! * w0 + data[src + 1]! * w1 + data[src + 2]! * w2;
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = round(round(data[src]! * w0) + round(data[src + 1]! * w1)) + round(data[src + 2]! * w2);
     } else {
       for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) {
         let value = data[src]! * w0;
-        for (let s = 1; s < c; s++) value += data[src + s]! * weight[k + s]!;
+        for (let s = 1; s < c; s++) value = round(round(value) + round(data[src + s]! * weight[k + s]!));
         block[dst] = value;
       }
     }
-  }
-  return block;
-}
-
-/** The rows of a {@link horizontalBlock}, by low-res row index (views, no copies). */
-class HorizontalRows {
-  private readonly rows: Float64Array[] = [];
-  private readonly rowMin: number;
-
-  constructor(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, rowMax: number, x0: number, x1: number) {
-    const block = horizontalBlock(lowRes, ax, rowMin, rowMax, x0, x1);
-    const rowWidth = x1 - x0 + 1;
-    for (let r = rowMin; r <= rowMax; r++) this.rows.push(block.subarray((r - rowMin) * rowWidth, (r - rowMin + 1) * rowWidth));
-    this.rowMin = rowMin;
-  }
-
-  /** The horizontal pass of low-res row r. */
-  row(r: number): Float64Array {
-    return this.rows[r - this.rowMin]!;
   }
 }
 
@@ -302,195 +282,20 @@ function rowsRead(ay: ComposedTaps, y0: number, y1: number): [number, number] {
 }
 
 /**
- * The vertical pass for output row y: the row's composed filter over the horizontal rows, for
- * region columns from..to−1, into out[from..to−1] (a Float32Array, so rounded to float32).
+ * The vertical pass for output row y, columns from..to − 1 of a horizontal block whose rows start
+ * at low-res row rowMin and are rowWidth apart, into out[from..to − 1], with the kernel's float32
+ * arithmetic: v = ((h0·w0 + h1·w1) + h2·w2) + …, each product and sum rounded.
  */
-function verticalValues(ay: ComposedTaps, y: number, rows: HorizontalRows, out: Float32Array, from: number, to: number): void {
+function verticalValues(ay: ComposedTaps, y: number, block: Float32Array, rowMin: number, rowWidth: number, out: Float32Array, from: number, to: number): void {
   const k = y * ay.slots;
   const c = ay.count[y]!;
-  const r = ay.first[y]!;
-  const h0 = rows.row(r);
-  const w0 = ay.weight[k]!;
-  if (c === 1) {
-    for (let i = from; i < to; i++) out[i] = h0[i]! * w0;
-    return;
-  }
-  const h1 = rows.row(r + 1);
-  const w1 = ay.weight[k + 1]!;
-  if (c === 2) {
-    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1;
-    return;
-  }
-  const h2 = rows.row(r + 2);
-  const w2 = ay.weight[k + 2]!;
-  if (c === 3) {
-    for (let i = from; i < to; i++) out[i] = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
-    return;
-  }
-  const more = Array.from({ length: c - 3 }, (_, s) => rows.row(r + 3 + s));
+  const h0 = (ay.first[y]! - rowMin) * rowWidth;
+  const round = Math.fround;
   for (let i = from; i < to; i++) {
-    let value = h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2;
-    for (let s = 3; s < c; s++) value += more[s - 3]![i]! * ay.weight[k + s]!;
-    out[i] = value;
+    let v = round(block[h0 + i]! * ay.weight[k]!);
+    for (let s = 1; s < c; s++) v = round(v + round(block[h0 + s * rowWidth + i]! * ay.weight[k + s]!));
+    out[i] = v;
   }
-}
-
-/**
- * {@link verticalValues} thresholded in the same loop: writes (value rounded to float32) > threshold
- * as 0/1 into out[offset + i] for i in from..to−1 and returns how many are set. `+(a > b)` compiles
- * without a branch, which matters where the mask is fragmented and a branch would mispredict.
- */
-function thresholdRow(ay: ComposedTaps, y: number, rows: HorizontalRows, from: number, to: number, threshold: number, out: Uint8Array, offset: number): number {
-  const k = y * ay.slots;
-  const c = ay.count[y]!;
-  const r = ay.first[y]!;
-  const h0 = rows.row(r);
-  const w0 = ay.weight[k]!;
-  let set = 0;
-  if (c === 2) {
-    const h1 = rows.row(r + 1);
-    const w1 = ay.weight[k + 1]!;
-    for (let i = from; i < to; i++) {
-      const bit = +(Math.fround(h0[i]! * w0 + h1[i]! * w1) > threshold);
-      out[offset + i] = bit;
-      set += bit;
-    }
-    return set;
-  }
-  if (c === 3) {
-    const h1 = rows.row(r + 1);
-    const h2 = rows.row(r + 2);
-    const w1 = ay.weight[k + 1]!;
-    const w2 = ay.weight[k + 2]!;
-    for (let i = from; i < to; i++) {
-      const bit = +(Math.fround(h0[i]! * w0 + h1[i]! * w1 + h2[i]! * w2) > threshold);
-      out[offset + i] = bit;
-      set += bit;
-    }
-    return set;
-  }
-  const all = Array.from({ length: c }, (_, s) => rows.row(r + s));
-  for (let i = from; i < to; i++) {
-    let value = h0[i]! * w0;
-    for (let s = 1; s < c; s++) value += all[s]![i]! * ay.weight[k + s]!;
-    const bit = +(Math.fround(value) > threshold);
-    out[offset + i] = bit;
-    set += bit;
-  }
-  return set;
-}
-
-/**
- * {@link thresholdRow} for output rows y and y + 1, which read the same low-res rows: one pass
- * loads each horizontal value once for both (the loads cost as much as the arithmetic). Row y
- * goes to out[offset + i], row y + 1 to out[offset + stride + i]; their set counts are added to
- * rowArea[y] and rowArea[y + 1].
- */
-function thresholdRowPair(ay: ComposedTaps, y: number, rows: HorizontalRows, from: number, to: number, threshold: number, out: Uint8Array, offset: number, stride: number, rowArea: Int32Array): void {
-  const c = ay.count[y]!;
-  const r = ay.first[y]!;
-  const w = ay.weight;
-  const ka = y * ay.slots;
-  const kb = ka + ay.slots;
-  const next = offset + stride;
-  let setA = 0;
-  let setB = 0;
-  if (c === 2) {
-    const h0 = rows.row(r);
-    const h1 = rows.row(r + 1);
-    const a0 = w[ka]!;
-    const a1 = w[ka + 1]!;
-    const b0 = w[kb]!;
-    const b1 = w[kb + 1]!;
-    for (let i = from; i < to; i++) {
-      const v0 = h0[i]!;
-      const v1 = h1[i]!;
-      const bitA = +(Math.fround(v0 * a0 + v1 * a1) > threshold);
-      const bitB = +(Math.fround(v0 * b0 + v1 * b1) > threshold);
-      out[offset + i] = bitA;
-      out[next + i] = bitB;
-      setA += bitA;
-      setB += bitB;
-    }
-  } else if (c === 3) {
-    const h0 = rows.row(r);
-    const h1 = rows.row(r + 1);
-    const h2 = rows.row(r + 2);
-    const a0 = w[ka]!;
-    const a1 = w[ka + 1]!;
-    const a2 = w[ka + 2]!;
-    const b0 = w[kb]!;
-    const b1 = w[kb + 1]!;
-    const b2 = w[kb + 2]!;
-    for (let i = from; i < to; i++) {
-      const v0 = h0[i]!;
-      const v1 = h1[i]!;
-      const v2 = h2[i]!;
-      const bitA = +(Math.fround(v0 * a0 + v1 * a1 + v2 * a2) > threshold);
-      const bitB = +(Math.fround(v0 * b0 + v1 * b1 + v2 * b2) > threshold);
-      out[offset + i] = bitA;
-      out[next + i] = bitB;
-      setA += bitA;
-      setB += bitB;
-    }
-  } else {
-    setA = thresholdRow(ay, y, rows, from, to, threshold, out, offset);
-    setB = thresholdRow(ay, y + 1, rows, from, to, threshold, out, next);
-  }
-  rowArea[y] = rowArea[y]! + setA;
-  rowArea[y + 1] = rowArea[y + 1]! + setB;
-}
-
-/**
- * {@link thresholdRowPair} for four output rows y..y + 3 reading the same two low-res rows (the
- * usual case: a low-res row spans about seven output rows at 1800×1200); other windows go two by two.
- */
-function thresholdRowQuad(ay: ComposedTaps, y: number, rows: HorizontalRows, from: number, to: number, threshold: number, out: Uint8Array, offset: number, stride: number, rowArea: Int32Array): void {
-  if (ay.count[y] !== 2) {
-    thresholdRowPair(ay, y, rows, from, to, threshold, out, offset, stride, rowArea);
-    thresholdRowPair(ay, y + 2, rows, from, to, threshold, out, offset + 2 * stride, stride, rowArea);
-    return;
-  }
-  const r = ay.first[y]!;
-  const h0 = rows.row(r);
-  const h1 = rows.row(r + 1);
-  const w = ay.weight;
-  const k = y * ay.slots;
-  const a0 = w[k]!;
-  const a1 = w[k + 1]!;
-  const b0 = w[k + ay.slots]!;
-  const b1 = w[k + ay.slots + 1]!;
-  const c0 = w[k + 2 * ay.slots]!;
-  const c1 = w[k + 2 * ay.slots + 1]!;
-  const d0 = w[k + 3 * ay.slots]!;
-  const d1 = w[k + 3 * ay.slots + 1]!;
-  const rowB = offset + stride;
-  const rowC = rowB + stride;
-  const rowD = rowC + stride;
-  let setA = 0;
-  let setB = 0;
-  let setC = 0;
-  let setD = 0;
-  for (let i = from; i < to; i++) {
-    const v0 = h0[i]!;
-    const v1 = h1[i]!;
-    const bitA = +(Math.fround(v0 * a0 + v1 * a1) > threshold);
-    const bitB = +(Math.fround(v0 * b0 + v1 * b1) > threshold);
-    const bitC = +(Math.fround(v0 * c0 + v1 * c1) > threshold);
-    const bitD = +(Math.fround(v0 * d0 + v1 * d1) > threshold);
-    out[offset + i] = bitA;
-    out[rowB + i] = bitB;
-    out[rowC + i] = bitC;
-    out[rowD + i] = bitD;
-    setA += bitA;
-    setB += bitB;
-    setC += bitC;
-    setD += bitD;
-  }
-  rowArea[y] = rowArea[y]! + setA;
-  rowArea[y + 1] = rowArea[y + 1]! + setB;
-  rowArea[y + 2] = rowArea[y + 2]! + setC;
-  rowArea[y + 3] = rowArea[y + 3]! + setD;
 }
 
 /**
@@ -502,8 +307,10 @@ export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): Flo
   const { ax, ay } = composedTaps(lowRes, geometry);
   const { width, height } = geometry.originalSize;
   const out = new Float32Array(width * height);
-  const rows = new HorizontalRows(lowRes, ax, ...rowsRead(ay, 0, height - 1), 0, width - 1);
-  for (let y = 0; y < height; y++) verticalValues(ay, y, rows, out.subarray(y * width, (y + 1) * width), 0, width);
+  const [rowMin, rowMax] = rowsRead(ay, 0, height - 1);
+  const block = new Float32Array((rowMax - rowMin + 1) * width);
+  horizontalBlock(lowRes, ax, rowMin, rowMax, 0, width - 1, block);
+  for (let y = 0; y < height; y++) verticalValues(ay, y, block, rowMin, width, out.subarray(y * width, (y + 1) * width), 0, width);
   return { width, height, data: out };
 }
 
@@ -616,26 +423,27 @@ function windowStretches(
  * the region reached by low-res cells above the threshold is visited. The path for every mask the
  * SDK returns without logits (prompted segmentation, automatic generation).
  */
-export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, threshold = 0): { mask: BinaryMask } & MaskStats {
+export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, threshold = 0, kernel: 'auto' | 'js' = 'auto'): { mask: BinaryMask } & MaskStats {
   const { width, height } = geometry.originalSize;
-  const data = new Uint8Array(width * height);
-  const empty = { mask: { width, height, data }, area: 0, bbox: [0, 0, 0, 0] as [number, number, number, number] };
+  const empty = (): { mask: BinaryMask } & MaskStats => ({ mask: { width, height, data: new Uint8Array(width * height) }, area: 0, bbox: [0, 0, 0, 0] });
   const above = cellsAboveBox(lowRes, threshold);
-  if (!above) return empty;
+  if (!above) return empty();
   const { ax, ay } = composedTaps(lowRes, geometry);
   const [x0, x1] = reachedRange(ax, above[0], above[2]);
   const [y0, y1] = reachedRange(ay, above[1], above[3]);
-  if (x0 < 0 || y0 < 0) return empty;
+  if (x0 < 0 || y0 < 0) return empty();
+  const [rowMin, rowMax] = rowsRead(ay, y0, y1);
+  const workspace = maskWorkspace((rowMax - rowMin + 1) * (x1 - x0 + 1), width * height, kernel);
   const rowArea = new Int32Array(height);
-  thresholdRegion(lowRes, ax, ay, x0, x1, y0, y1, threshold, data, width, rowArea);
-  return maskWithStats(data, width, height, rowArea, x0, x1);
+  thresholdRegion(lowRes, ax, ay, x0, x1, y0, y1, threshold, workspace, width, rowArea);
+  return maskWithStats(workspace.takeMask(), width, height, rowArea, x0, x1);
 }
 
 /**
- * Thresholds output rows y0..y1, columns x0..x1 into data (rows `width` apart), adding each
- * row's count of set pixels to rowArea.
+ * Thresholds output rows y0..y1, columns x0..x1 into the workspace's mask (rows `width` apart),
+ * adding each row's count of set pixels to rowArea.
  */
-function thresholdRegion(lowRes: FloatMap, ax: ComposedTaps, ay: ComposedTaps, x0: number, x1: number, y0: number, y1: number, threshold: number, data: Uint8Array, width: number, rowArea: Int32Array): void {
+function thresholdRegion(lowRes: FloatMap, ax: ComposedTaps, ay: ComposedTaps, x0: number, x1: number, y0: number, y1: number, threshold: number, workspace: MaskWorkspace, width: number, rowArea: Int32Array): void {
   const M = lowRes.width;
   const uFirst = ax.first[x0]!;
   const uLast = ax.first[x1]! + ax.count[x1]! - 1;
@@ -644,26 +452,53 @@ function thresholdRegion(lowRes: FloatMap, ax: ComposedTaps, ay: ComposedTaps, x
   const columnFlags = new Uint8Array(M);
   const segStart = new Int32Array(2 * M + 2);
   const segFlags = new Uint8Array(2 * M + 1);
-  const rows = new HorizontalRows(lowRes, ax, rowMin, rowMax, x0, x1);
+  const rowWidth = x1 - x0 + 1;
+  const { mask, weights, counts } = workspace;
+  horizontalBlock(lowRes, ax, rowMin, rowMax, x0, x1, workspace.block);
+  const kernelThreshold = float32Threshold(threshold);
   for (let y = y0; y <= y1; ) {
     // Output rows y..groupEnd−1 read the same low-res rows, so they share their stretches.
     let groupEnd = y + 1;
     while (groupEnd <= y1 && ay.first[groupEnd] === ay.first[y] && ay.count[groupEnd] === ay.count[y]) groupEnd++;
     const segments = windowStretches(cellFlags, M, ay.first[y]!, ay.count[y]!, uFirst, uLast, ax, x0, x1, columnFlags, segStart, segFlags);
+    const taps = ay.count[y]!;
+    const h0 = (ay.first[y]! - rowMin) * rowWidth;
     for (let segment = 0; segment < segments; segment++) {
       const start = segStart[segment]!;
       const end = segStart[segment + 1]!;
       const flags = segFlags[segment]!;
       if (flags === CLEARLY_ABOVE) {
         for (let row = y; row < groupEnd; row++) {
-          data.fill(1, row * width + start, row * width + end);
+          mask.fill(1, row * width + start, row * width + end);
           rowArea[row] = rowArea[row]! + end - start;
         }
+      } else if (flags === 0 && taps > 3) {
+        // Wider filters than the kernel takes (tiny models only): the same arithmetic, row by row.
+        const values = new Float32Array(rowWidth);
+        for (let row = y; row < groupEnd; row++) {
+          verticalValues(ay, row, workspace.block, rowMin, rowWidth, values, start - x0, end - x0);
+          let set = 0;
+          for (let x = start; x < end; x++) {
+            const bit = +(values[x - x0]! > kernelThreshold);
+            mask[row * width + x] = bit;
+            set += bit;
+          }
+          rowArea[row] = rowArea[row]! + set;
+        }
       } else if (flags === 0) {
-        let row = y;
-        for (; row + 3 < groupEnd; row += 4) thresholdRowQuad(ay, row, rows, start - x0, end - x0, threshold, data, row * width + x0, width, rowArea);
-        for (; row + 1 < groupEnd; row += 2) thresholdRowPair(ay, row, rows, start - x0, end - x0, threshold, data, row * width + x0, width, rowArea);
-        if (row < groupEnd) rowArea[row] = rowArea[row]! + thresholdRow(ay, row, rows, start - x0, end - x0, threshold, data, row * width + x0);
+        const h = h0 + start - x0;
+        for (let row = y; row < groupEnd; row += KERNEL_ROWS) {
+          const rows = Math.min(KERNEL_ROWS, groupEnd - row);
+          for (let k = 0; k < rows; k++) {
+            const at = (row + k) * ay.slots;
+            weights[3 * k] = ay.weight[at]!;
+            weights[3 * k + 1] = taps >= 2 ? ay.weight[at + 1]! : 0;
+            weights[3 * k + 2] = taps >= 3 ? ay.weight[at + 2]! : 0;
+            counts[k] = 0;
+          }
+          workspace.thresholdRows(taps, h, h + rowWidth, h + 2 * rowWidth, end - start, rows, kernelThreshold, row * width + start, width);
+          for (let k = 0; k < rows; k++) rowArea[row + k] = rowArea[row + k]! + counts[k]!;
+        }
       }
     }
     y = groupEnd;
