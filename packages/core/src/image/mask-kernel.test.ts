@@ -1,14 +1,14 @@
 /**
- * The mask kernel: the committed WebAssembly module is the compiled mask-kernel.wat, it loads on
- * Node 20 (which has WebAssembly SIMD), and its results are bit-identical to the JavaScript kernel
- * for every tap count, row count, length and threshold, as are the masks `maskFromLogits` builds
- * on either.
+ * The mask kernels: the committed WebAssembly module is the compiled mask-kernel.wat, it loads on
+ * Node 20 (which has WebAssembly SIMD), and its horizontal and vertical passes are bit-identical to
+ * the JavaScript ones for every tap count, row count, length and threshold, as are the masks
+ * `maskFromLogits` builds on either.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { float32Threshold, hasSimdMaskKernel, KERNEL_ROWS, maskWorkspace } from './mask-kernel.js';
+import { float32Threshold, hasSimdMaskKernel, KERNEL_ROWS, maskWorkspace, type ResampleTaps } from './mask-kernel.js';
 import { MASK_KERNEL_WASM_BASE64 } from './mask-kernel-wasm.js';
 import { maskFromLogits, type MaskGeometry } from './masks.js';
 
@@ -24,6 +24,11 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Taps that copy each low-res column to the output column of the same index. */
+function identityTaps(columns: number): ResampleTaps {
+  return { first: Int32Array.from({ length: columns }, (_, x) => x), count: new Int32Array(columns).fill(1), slots: 1, weight: new Float32Array(columns).fill(1) };
 }
 
 describe('mask kernel', () => {
@@ -50,6 +55,28 @@ describe('mask kernel', () => {
     }
   });
 
+  it('runs the horizontal pass bit-identically on WebAssembly and in JavaScript, for one to five taps', () => {
+    const next = random(5);
+    const M = 37;
+    const map = new Float32Array(M * 20).map((_, i) => (next() - 0.5) * (i % 13 === 0 ? 1e-38 : 3));
+    for (let trial = 0; trial < 20; trial++) {
+      const columns = 50;
+      const slots = 1 + (trial % 5);
+      const first = new Int32Array(columns).map(() => Math.floor(next() * (M - slots)));
+      const count = new Int32Array(columns).map(() => 1 + Math.floor(next() * slots));
+      const weight = new Float32Array(columns * slots).map(() => next());
+      const region = { rowMin: trial % 4, rowMax: 10 + (trial % 9), x0: trial % 7, x1: columns - 1 - (trial % 5) };
+      const blocks = (['auto', 'js'] as const).map((engine) => Array.from(maskWorkspace(map, M, { first, count, slots, weight }, region, 8, engine).block));
+      expect(blocks[0], `trial ${trial}`).toEqual(blocks[1]);
+      // Spot-check one value against the formula, summed in order with float32 rounding.
+      const x = region.x1;
+      const r = region.rowMax;
+      let v = Math.fround(map[r * M + first[x]!]! * weight[x * slots]!);
+      for (let s = 1; s < count[x]!; s++) v = Math.fround(v + Math.fround(map[r * M + first[x]! + s]! * weight[x * slots + s]!));
+      expect(blocks[0]!.at(-1)).toBe(v);
+    }
+  });
+
   it('gives bit-identical masks and counts on WebAssembly and in JavaScript', () => {
     const next = random(11);
     const width = 77;
@@ -61,7 +88,7 @@ describe('mask kernel', () => {
       const blockLength = 3 * width;
       const maskLength = rows * width + 5;
       const results = (['auto', 'js'] as const).map((engine) => {
-        const workspace = maskWorkspace(blockLength, maskLength, engine);
+        const workspace = maskWorkspace(new Float32Array(blockLength), width, identityTaps(width), { rowMin: 0, rowMax: 2, x0: 0, x1: width - 1 }, maskLength, engine);
         const fill = random(1000 + trial);
         for (let i = 0; i < blockLength; i++) workspace.block[i] = (fill() - 0.5) * (i % 17 === 0 ? 1e-39 : 0.02);
         for (let i = 0; i < 3 * rows; i++) workspace.weights[i] = fill();

@@ -1,7 +1,8 @@
 /**
- * The thresholded vertical pass of mask post-processing (see `maskFromLogits`), as WebAssembly
- * SIMD where the runtime has it (mask-kernel.wat: four pixels per step) and as JavaScript with the
- * same float32 arithmetic where it does not, plus the scratch memory both read and write.
+ * The kernels of mask post-processing (see `maskFromLogits`): the horizontal pass, and the
+ * vertical pass thresholded. As WebAssembly where the runtime has SIMD (mask-kernel.wat: four
+ * pixels per step in the vertical pass) and as JavaScript with the same float32 arithmetic where
+ * it does not, each with the scratch memory it reads and writes.
  */
 import { MASK_KERNEL_WASM_BASE64 } from './mask-kernel-wasm.js';
 
@@ -9,9 +10,64 @@ import { MASK_KERNEL_WASM_BASE64 } from './mask-kernel-wasm.js';
 export const KERNEL_ROWS = 4;
 
 /**
- * Scratch for one `maskFromLogits` call: the horizontal pass's rows (float32), the output mask
- * (zero-filled), and per call of `thresholdRows` the rows' weights (3 per row: w0, w1, w2) and
- * set-pixel counts, which the call adds to.
+ * One axis of a composed resampling filter: output position q reads low-res cells first[q] …
+ * first[q] + count[q] − 1 with weights weight[q·slots + s].
+ */
+export interface ResampleTaps {
+  first: Int32Array;
+  count: Int32Array;
+  slots: number;
+  weight: Float32Array;
+}
+
+/** Where a mask's horizontal pass reads: low-res rows rowMin … rowMax, output columns x0 … x1. */
+export interface HorizontalRegion {
+  rowMin: number;
+  rowMax: number;
+  x0: number;
+  x1: number;
+}
+
+/**
+ * The horizontal pass in JavaScript: low-res rows rowMin..rowMax of `map` (M cells per row), each
+ * filtered to output columns x0..x1, into block, row r at (r − rowMin)·(x1 − x0 + 1), in float32
+ * arithmetic (each product and sum rounded, as the WebAssembly kernel rounds them). It runs column
+ * by column, so each column's taps and tap count are read once for all rows and the inner loop
+ * has no branch on the count: row by row, that branch and the tap loads cost more than the arithmetic.
+ */
+export function horizontalPass(map: Float32Array, M: number, ax: ResampleTaps, { rowMin, rowMax, x0, x1 }: HorizontalRegion, block: Float32Array): void {
+  const rowWidth = x1 - x0 + 1;
+  const rowCount = rowMax - rowMin + 1;
+  const { first, count, weight, slots } = ax;
+  const round = Math.fround;
+  for (let x = x0; x <= x1; x++) {
+    const k = x * slots;
+    const c = count[x]!;
+    const w0 = weight[k]!;
+    let src = rowMin * M + first[x]!;
+    let dst = x - x0;
+    // Stored into a Float32Array, the last sum is rounded by the store.
+    if (c === 2) {
+      const w1 = weight[k + 1]!;
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = round(map[src]! * w0) + round(map[src + 1]! * w1);
+    } else if (c === 3) {
+      const w1 = weight[k + 1]!;
+      const w2 = weight[k + 2]!;
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = round(round(map[src]! * w0) + round(map[src + 1]! * w1)) + round(map[src + 2]! * w2);
+    } else {
+      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) {
+        let value = map[src]! * w0;
+        for (let s = 1; s < c; s++) value = round(round(value) + round(map[src + s]! * weight[k + s]!));
+        block[dst] = value;
+      }
+    }
+  }
+}
+
+/**
+ * Scratch for one `maskFromLogits` call: the horizontal pass's rows (float32, filled when the
+ * workspace is made), the output mask (zero-filled), and per call of `thresholdRows` the rows'
+ * weights (3 per row: w0, w1, w2) and set-pixel counts, which the call adds to.
  */
 export interface MaskWorkspace {
   readonly block: Float32Array;
@@ -33,6 +89,7 @@ export interface MaskWorkspace {
 /** The SIMD module's exports, or undefined where WebAssembly SIMD is unavailable. */
 interface KernelModule {
   memory: WebAssembly.Memory;
+  horizontal: (...args: number[]) => void;
   thresholdRows: (...args: number[]) => void;
 }
 
@@ -47,8 +104,8 @@ function loadKernel(): KernelModule | undefined {
       if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
         // Small enough (under 4 KB) to compile synchronously even on a browser's main thread.
         const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-        const exports = instance.exports as { memory: WebAssembly.Memory; threshold_rows: (...args: number[]) => void };
-        kernelModule = { memory: exports.memory, thresholdRows: exports.threshold_rows };
+        const exports = instance.exports as { memory: WebAssembly.Memory; horizontal: (...args: number[]) => void; threshold_rows: (...args: number[]) => void };
+        kernelModule = { memory: exports.memory, horizontal: exports.horizontal, thresholdRows: exports.threshold_rows };
       }
     } catch {
       kernelModule = null;
@@ -84,13 +141,25 @@ const WEIGHTS_AT = 0;
 const COUNTS_AT = 4 * 3 * KERNEL_ROWS;
 const BLOCK_AT = 64;
 
-function wasmWorkspace(kernel: KernelModule, blockLength: number, maskLength: number): MaskWorkspace {
+function wasmWorkspace(kernel: KernelModule, map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number): MaskWorkspace {
+  const columns = ax.first.length;
+  const blockLength = (region.rowMax - region.rowMin + 1) * (region.x1 - region.x0 + 1);
+  // After the block: the mask, then the horizontal pass's inputs (the low-res map and the taps).
   const maskAt = BLOCK_AT + 4 * blockLength;
-  const needed = maskAt + maskLength;
+  const mapAt = (maskAt + maskLength + 3) & ~3;
+  const firstAt = mapAt + 4 * map.length;
+  const countAt = firstAt + 4 * columns;
+  const weightAt = countAt + 4 * columns;
+  const needed = weightAt + 4 * ax.weight.length;
   const { memory } = kernel;
   if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
   // Views are taken after growing, which detaches the old buffer.
   const buffer = memory.buffer;
+  new Float32Array(buffer, mapAt, map.length).set(map);
+  new Int32Array(buffer, firstAt, columns).set(ax.first);
+  new Int32Array(buffer, countAt, columns).set(ax.count);
+  new Float32Array(buffer, weightAt, ax.weight.length).set(ax.weight);
+  kernel.horizontal(mapAt, M, region.rowMin, region.rowMax - region.rowMin + 1, region.x0, region.x1, firstAt, countAt, weightAt, ax.slots, BLOCK_AT);
   const mask = new Uint8Array(buffer, maskAt, maskLength);
   mask.fill(0);
   return {
@@ -104,12 +173,14 @@ function wasmWorkspace(kernel: KernelModule, blockLength: number, maskLength: nu
   };
 }
 
-/** The horizontal block's scratch on the JavaScript path, kept between calls (2.5 MB at 1800×1200). */
+/** The horizontal block's scratch on the JavaScript path, kept between calls (1.2 MB at 1800×1200). */
 let blockScratch = new Float32Array(0);
 
-function jsWorkspace(blockLength: number, maskLength: number): MaskWorkspace {
+function jsWorkspace(map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number): MaskWorkspace {
+  const blockLength = (region.rowMax - region.rowMin + 1) * (region.x1 - region.x0 + 1);
   if (blockScratch.length < blockLength) blockScratch = new Float32Array(blockLength);
-  const block = blockScratch;
+  const block = blockScratch.subarray(0, blockLength);
+  horizontalPass(map, M, ax, region, block);
   const mask = new Uint8Array(maskLength);
   const weights = new Float32Array(3 * KERNEL_ROWS);
   const counts = new Int32Array(KERNEL_ROWS);
@@ -143,10 +214,11 @@ function jsWorkspace(blockLength: number, maskLength: number): MaskWorkspace {
 }
 
 /**
- * Scratch for a block of `blockLength` horizontal values and a mask of `maskLength` pixels, on
- * the WebAssembly kernel unless `engine` asks for the JavaScript one (tests compare the two).
+ * Scratch for thresholding a mask of `maskLength` pixels whose horizontal pass (of the M-wide
+ * low-res `map` through `ax`, over `region`) it runs first, on the WebAssembly kernels unless
+ * `engine` asks for the JavaScript ones (tests compare the two).
  */
-export function maskWorkspace(blockLength: number, maskLength: number, engine: 'auto' | 'js' = 'auto'): MaskWorkspace {
+export function maskWorkspace(map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number, engine: 'auto' | 'js' = 'auto'): MaskWorkspace {
   const kernel = engine === 'auto' ? loadKernel() : undefined;
-  return kernel ? wasmWorkspace(kernel, blockLength, maskLength) : jsWorkspace(blockLength, maskLength);
+  return kernel ? wasmWorkspace(kernel, map, M, ax, region, maskLength) : jsWorkspace(map, M, ax, region, maskLength);
 }

@@ -1,12 +1,88 @@
-;; The vertical pass of mask post-processing, thresholded: the inner loop of `maskFromLogits` on a
-;; mask's boundary, four pixels per step with WebAssembly SIMD. Compiled into mask-kernel-wasm.ts by
+;; Mask post-processing kernels for `maskFromLogits`: the horizontal pass, and the vertical pass
+;; thresholded on a mask's boundary, four pixels per step with WebAssembly SIMD. Compiled into mask-kernel-wasm.ts by
 ;; `npm run build:wasm -w @samclip/core`; masks.ts falls back to the same arithmetic in JavaScript
 ;; where WebAssembly SIMD is missing.
 ;;
 ;; Every value is float32 arithmetic in this order, which the JavaScript path reproduces with
-;; Math.fround after each operation: v = (h0·w0 + h1·w1) + h2·w2, with as many terms as taps.
+;; Math.fround after each operation: v = ((x0·w0 + x1·w1) + x2·w2) + …, with as many terms as taps.
 (module
   (memory (export "memory") 1)
+
+  ;; The horizontal pass: low-res rows rowMin … rowMin + rowCount − 1 of the float32 map at byte
+  ;; offset data (M cells per row), each filtered to output columns x0 … x1 into the float32 block
+  ;; at byte offset block, row after row. Output column x reads cells first[x] … first[x] + count[x] − 1
+  ;; (int32 arrays at byte offsets first and count, indexed by x) with the float32 weights at
+  ;; weight + 4·(x·slots + s), summed in order: v = ((c0·w0 + c1·w1) + c2·w2) + …
+  (func (export "horizontal")
+    (param $data i32) (param $M i32) (param $rowMin i32) (param $rowCount i32) (param $x0 i32) (param $x1 i32)
+    (param $first i32) (param $count i32) (param $weight i32) (param $slots i32) (param $block i32)
+    (local $x i32) (local $c i32) (local $r i32) (local $s i32) (local $src i32) (local $dst i32) (local $w i32)
+    (local $w0 f32) (local $w1 f32) (local $w2 f32) (local $v f32) (local $rowBytes i32) (local $outBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $M) (i32.const 2)))
+    (local.set $outBytes (i32.shl (i32.add (i32.sub (local.get $x1) (local.get $x0)) (i32.const 1)) (i32.const 2)))
+    (local.set $x (local.get $x0))
+    (block $columns_done
+      (loop $each_column
+        (br_if $columns_done (i32.gt_s (local.get $x) (local.get $x1)))
+        (local.set $c (i32.load (i32.add (local.get $count) (i32.shl (local.get $x) (i32.const 2)))))
+        (local.set $w (i32.add (local.get $weight) (i32.shl (i32.mul (local.get $x) (local.get $slots)) (i32.const 2))))
+        (local.set $w0 (f32.load (local.get $w)))
+        (local.set $src (i32.add (local.get $data) (i32.shl
+          (i32.add (i32.mul (local.get $rowMin) (local.get $M)) (i32.load (i32.add (local.get $first) (i32.shl (local.get $x) (i32.const 2)))))
+          (i32.const 2))))
+        (local.set $dst (i32.add (local.get $block) (i32.shl (i32.sub (local.get $x) (local.get $x0)) (i32.const 2))))
+        (local.set $r (i32.const 0))
+        (if (i32.eq (local.get $c) (i32.const 2))
+          (then
+            (local.set $w1 (f32.load offset=4 (local.get $w)))
+            (block $done2
+              (loop $rows2
+                (br_if $done2 (i32.ge_s (local.get $r) (local.get $rowCount)))
+                (f32.store (local.get $dst)
+                  (f32.add (f32.mul (f32.load (local.get $src)) (local.get $w0)) (f32.mul (f32.load offset=4 (local.get $src)) (local.get $w1))))
+                (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+                (local.set $dst (i32.add (local.get $dst) (local.get $outBytes)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rows2))))
+          (else
+            (if (i32.eq (local.get $c) (i32.const 3))
+              (then
+                (local.set $w1 (f32.load offset=4 (local.get $w)))
+                (local.set $w2 (f32.load offset=8 (local.get $w)))
+                (block $done3
+                  (loop $rows3
+                    (br_if $done3 (i32.ge_s (local.get $r) (local.get $rowCount)))
+                    (f32.store (local.get $dst)
+                      (f32.add
+                        (f32.add (f32.mul (f32.load (local.get $src)) (local.get $w0)) (f32.mul (f32.load offset=4 (local.get $src)) (local.get $w1)))
+                        (f32.mul (f32.load offset=8 (local.get $src)) (local.get $w2))))
+                    (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+                    (local.set $dst (i32.add (local.get $dst) (local.get $outBytes)))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rows3))))
+              (else
+                ;; One tap, or more than three (a low-res map finer than the model input).
+                (block $done_any
+                  (loop $rows_any
+                    (br_if $done_any (i32.ge_s (local.get $r) (local.get $rowCount)))
+                    (local.set $v (f32.mul (f32.load (local.get $src)) (local.get $w0)))
+                    (local.set $s (i32.const 1))
+                    (block $taps_done
+                      (loop $taps
+                        (br_if $taps_done (i32.ge_s (local.get $s) (local.get $c)))
+                        (local.set $v (f32.add (local.get $v)
+                          (f32.mul
+                            (f32.load (i32.add (local.get $src) (i32.shl (local.get $s) (i32.const 2))))
+                            (f32.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2)))))))
+                        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                        (br $taps)))
+                    (f32.store (local.get $dst) (local.get $v))
+                    (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+                    (local.set $dst (i32.add (local.get $dst) (local.get $outBytes)))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rows_any)))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $each_column))))
 
   ;; Thresholds `rows` output rows over the same `taps` (1–3) horizontal rows, each `n` float32 at
   ;; byte offsets h0, h1, h2. Row k uses the weights at w + 12·k (w0, w1, w2: float32) and writes

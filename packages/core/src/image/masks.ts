@@ -9,7 +9,7 @@
  * evaluating only the pixels near the mask's boundary.
  */
 import { SamClipError } from '../errors.js';
-import { float32Threshold, KERNEL_ROWS, maskWorkspace, type MaskWorkspace } from './mask-kernel.js';
+import { float32Threshold, horizontalPass, KERNEL_ROWS, maskWorkspace, type MaskWorkspace, type ResampleTaps } from './mask-kernel.js';
 import type { BinaryMask, FloatMap, ImageSize } from './types.js';
 
 /** Linear-interpolation taps for one axis, as PyTorch's upsample_bilinear2d (align_corners=false). */
@@ -98,16 +98,7 @@ const MIN_DECIDED_WIDTH = 32;
  * Upsampling M → S then resizing composes two 2-tap filters into one of at most 3 distinct taps
  * (usually 2), so evaluating the composed filter costs 2–3 multiply-adds per axis, not 4.
  */
-interface ComposedTaps {
-  first: Int32Array;
-  count: Int32Array;
-  /**
-   * Weight slots per position (the largest count): 3 at most when the resized image lies inside
-   * the padded input, more only when the low-res map is finer than the input (tiny test models).
-   */
-  slots: number;
-  /** float32, as the resampling arithmetic is (see mask-kernel.ts). */
-  weight: Float32Array;
+interface ComposedTaps extends ResampleTaps {
   /**
    * Output positions [decidedFrom[p], decidedTo[q]) read only low-res indices p..q: where those
    * cells are all decided, so is that stretch of the output.
@@ -232,44 +223,6 @@ function reachedRange(taps: ComposedTaps, lo: number, hi: number): [number, numb
   return [first, last];
 }
 
-/**
- * The horizontal pass of low-res rows rowMin..rowMax — each filtered to output columns x0..x1 —
- * into block, row r at (r − rowMin)·(x1 − x0 + 1), in float32 arithmetic (each product and sum
- * rounded, as the vertical kernel rounds them). It runs column by column, so each column's taps
- * and tap count are read once for all rows and the inner loop has no branch on the count: row by
- * row, that branch and the tap loads cost more than the arithmetic.
- */
-function horizontalBlock(lowRes: FloatMap, ax: ComposedTaps, rowMin: number, rowMax: number, x0: number, x1: number, block: Float32Array): void {
-  const data = lowRes.data;
-  const M = lowRes.width;
-  const rowWidth = x1 - x0 + 1;
-  const rowCount = rowMax - rowMin + 1;
-  const { first, count, weight, slots } = ax;
-  const round = Math.fround;
-  for (let x = x0; x <= x1; x++) {
-    const k = x * slots;
-    const c = count[x]!;
-    const w0 = weight[k]!;
-    let src = rowMin * M + first[x]!;
-    let dst = x - x0;
-    // Stored into a Float32Array, the last sum is rounded by the store.
-    if (c === 2) {
-      const w1 = weight[k + 1]!;
-      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = round(data[src]! * w0) + round(data[src + 1]! * w1);
-    } else if (c === 3) {
-      const w1 = weight[k + 1]!;
-      const w2 = weight[k + 2]!;
-      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) block[dst] = round(round(data[src]! * w0) + round(data[src + 1]! * w1)) + round(data[src + 2]! * w2);
-    } else {
-      for (let r = 0; r < rowCount; r++, src += M, dst += rowWidth) {
-        let value = data[src]! * w0;
-        for (let s = 1; s < c; s++) value = round(round(value) + round(data[src + s]! * weight[k + s]!));
-        block[dst] = value;
-      }
-    }
-  }
-}
-
 /** Low-res rows [rowMin, rowMax] read by output rows y0..y1. */
 function rowsRead(ay: ComposedTaps, y0: number, y1: number): [number, number] {
   let rowMin = Number.MAX_SAFE_INTEGER;
@@ -309,7 +262,7 @@ export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): Flo
   const out = new Float32Array(width * height);
   const [rowMin, rowMax] = rowsRead(ay, 0, height - 1);
   const block = new Float32Array((rowMax - rowMin + 1) * width);
-  horizontalBlock(lowRes, ax, rowMin, rowMax, 0, width - 1, block);
+  horizontalPass(lowRes.data, lowRes.width, ax, { rowMin, rowMax, x0: 0, x1: width - 1 }, block);
   for (let y = 0; y < height; y++) verticalValues(ay, y, block, rowMin, width, out.subarray(y * width, (y + 1) * width), 0, width);
   return { width, height, data: out };
 }
@@ -433,7 +386,7 @@ export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, thresho
   const [y0, y1] = reachedRange(ay, above[1], above[3]);
   if (x0 < 0 || y0 < 0) return empty();
   const [rowMin, rowMax] = rowsRead(ay, y0, y1);
-  const workspace = maskWorkspace((rowMax - rowMin + 1) * (x1 - x0 + 1), width * height, kernel);
+  const workspace = maskWorkspace(lowRes.data, lowRes.width, ax, { rowMin, rowMax, x0, x1 }, width * height, kernel);
   const rowArea = new Int32Array(height);
   thresholdRegion(lowRes, ax, ay, x0, x1, y0, y1, threshold, workspace, width, rowArea);
   return maskWithStats(workspace.takeMask(), width, height, rowArea, x0, x1);
@@ -454,7 +407,6 @@ function thresholdRegion(lowRes: FloatMap, ax: ComposedTaps, ay: ComposedTaps, x
   const segFlags = new Uint8Array(2 * M + 1);
   const rowWidth = x1 - x0 + 1;
   const { mask, weights, counts } = workspace;
-  horizontalBlock(lowRes, ax, rowMin, rowMax, x0, x1, workspace.block);
   const kernelThreshold = float32Threshold(threshold);
   for (let y = y0; y <= y1; ) {
     // Output rows y..groupEnd−1 read the same low-res rows, so they share their stretches.
