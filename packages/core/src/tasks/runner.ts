@@ -295,20 +295,25 @@ export class GraphRunner {
   /**
    * Runs `work` (a large run, such as an image encoder) after the staged sessions that keep
    * working buffers between runs have given them back, so those buffers do not add to the work's
-   * peak memory; runs in flight on them finish first. A fresh session, whose buffers come only
-   * with its first run, takes each one's place at once: it is created while `work` starts, so the
-   * next call does not wait for it.
+   * peak memory; runs in flight on them finish first. Each released session is created again from
+   * its kept bytes once `work` settles, in the background, so its weights are not in memory during
+   * `work` either and the next call rarely waits for it.
    */
   async withBuffersReleased<T>(work: () => Promise<T>): Promise<T> {
+    const released: SessionSlot[] = [];
     for (const pending of this.#staged.values()) {
       const entry = await pending.catch(() => undefined);
       if (!entry || !(await entry.suffix.holdsBuffers())) continue;
       const retired = entry.suffix;
       entry.suffix = new SessionSlot(retired.create);
+      released.push(entry.suffix);
       await retired.retire();
-      if (!this.#disposed) entry.suffix.prepare();
     }
-    return work();
+    try {
+      return await work();
+    } finally {
+      if (!this.#disposed) for (const slot of released) slot.prepare();
+    }
   }
 
   /** How many times each graph has run. */
