@@ -14,15 +14,12 @@ import { maskFromLogits, type MaskGeometry } from './masks.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** A deterministic generator (mulberry32), so failures reproduce. */
+/** A deterministic generator in (0, 1) (Park–Miller, as masks.test.ts uses), so failures reproduce. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = seed;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state * 16807) % 2147483647;
+    return state / 2147483647;
   };
 }
 
