@@ -7,7 +7,7 @@ import type { Backend, Feeds, InferenceSession, SessionOptions, SessionValue } f
 import type { Bundle } from '../bundle/bundle.js';
 import { SamClipError } from '../errors.js';
 import { decodeModel, encodeModel } from '../graph/codec.js';
-import { bindInputs, splitAtInputs, type StagedModels } from '../graph/stage.js';
+import { bindInputs, splitAtInputs } from '../graph/stage.js';
 import type { Tensor } from '../graph/types.js';
 import type { Role } from '../schema/roles.js';
 import { pruneToOutputs } from './prune.js';
@@ -68,7 +68,8 @@ class SessionSlot {
   #used = false;
   #retired = false;
   #disposed: Promise<void> | undefined;
-  /** Resolves `retire()` once the last run in flight has finished and the session is disposed. */
+  /** What `retire()` returns while runs are in flight: settles once the last has finished and the session is disposed. */
+  #retiring: Promise<void> | undefined;
   #idle: () => void = () => undefined;
 
   constructor(create: () => Promise<InferenceSession>, created?: InferenceSession) {
@@ -116,9 +117,10 @@ class SessionSlot {
   retire(): Promise<void> {
     this.#retired = true;
     if (this.#active === 0) return this.#dispose();
-    return new Promise((resolve) => {
+    this.#retiring ??= new Promise((resolve) => {
       this.#idle = resolve;
     });
+    return this.#retiring;
   }
 
   #dispose(): Promise<void> {
@@ -250,18 +252,13 @@ export class GraphRunner {
     return entry.then((created) => created?.stages);
   }
 
-  /** The graph as `staged` splits it, or undefined when it cannot be split. */
-  async #split(graph: string, plan: StagePlan): Promise<StagedModels | undefined> {
+  async #createStaged(graph: string, plan: StagePlan): Promise<StagedEntry | undefined> {
     const variant = this.variantOf(graph);
     const externalData = await this.bundle.readExternalData(graph, variant);
     if (externalData.size > 0) return undefined;
     const model = decodeModel(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), false));
     bindInputs(model, plan.bound);
-    return splitAtInputs(model, plan.perCall);
-  }
-
-  async #createStaged(graph: string, plan: StagePlan): Promise<StagedEntry | undefined> {
-    const split = await this.#split(graph, plan);
+    const split = splitAtInputs(model, plan.perCall);
     if (!split) return undefined;
     const options: SessionOptions = { ...this.#options.sessionOptions };
     const suffixOptions: SessionOptions = { ...options, reuseBuffers: true };
