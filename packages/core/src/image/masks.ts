@@ -269,8 +269,9 @@ export function maskLogitsToImage(lowRes: FloatMap, geometry: MaskGeometry): Flo
 
 /**
  * Relative margin by which a low-res cell must clear the threshold before the pixels reading only
- * such cells are decided without evaluating them: the composed weights sum to 1 only up to
- * float32 rounding (≈1e-7), and evaluated values are rounded to float32.
+ * such cells are decided without evaluating them: the composed weights are float32 and sum to 1
+ * only up to rounding (≈1e-7), and evaluating a pixel rounds each of its at most six products and
+ * sums to float32 (≈4e-7 relative in all).
  */
 const DECIDED_MARGIN = 1e-5;
 
