@@ -25,7 +25,12 @@ describe('samclip bench', () => {
         expect(s.min, `${bundle.name} ${key}`).toBeGreaterThan(0);
         expect(s.min).toBeLessThanOrEqual(s.median);
         expect(s.median).toBeLessThanOrEqual(s.max);
+        expect(s.mean).toBeGreaterThanOrEqual(s.min);
+        expect(s.mean).toBeLessThanOrEqual(s.max);
       }
+      // Every prompt after each run's first is one sample; every other stage has one per run.
+      expect(bundle.stages.decodePerPrompt.count).toBe(3 * 2);
+      expect(bundle.stages.encode.count).toBe(3);
       // The total is the sum of its parts in every run, so its median cannot be below the encoder's minimum.
       expect(bundle.stages.total.median).toBeGreaterThan(bundle.stages.encode.min);
       expect(bundle.peakRssBytes).toBeGreaterThan(bundle.rssGrowthBytes);
@@ -42,6 +47,7 @@ describe('samclip bench', () => {
     for (const row of ['image encoder', 'prompt → best mask, per prompt', 'text encoder, per label', 'masks + labels, total', 'peak RSS']) {
       expect(lines.find((l) => l.startsWith(row)), row).toMatch(/\d+\.\d+×$/);
     }
+    expect(lines.find((l) => l.startsWith('prompt → best mask, per prompt'))).toMatch(/ms \([\d.]+–[\d.]+; mean [\d.]+ of 1\)/);
   });
 
   it('times the SAM stages alone and the exported encoder on the bare engine (--no-clip --raw-engine)', async () => {

@@ -36,6 +36,7 @@ const STAGES = [
   // Process CPU time (every engine thread): what other processes' load does not inflate, unlike wall time.
   ['encodeCpu', 'image encoder, CPU time'],
   ['firstPrompt', 'first prompt → best mask (+ SAM neck)'],
+  // Summarises every timed prompt after each run's first, not one figure per run: the median click.
   ['decodePerPrompt', 'prompt → best mask, per prompt'],
   ['clipImage', 'CLIP image (head or encoder)'],
   ['textPerLabel', 'text encoder, per label'],
@@ -51,6 +52,9 @@ export interface StageStats {
   median: number;
   min: number;
   max: number;
+  mean: number;
+  /** How many timings these summarise (runs, or prompts for `decodePerPrompt`). */
+  count: number;
 }
 
 export interface BundleBench {
@@ -93,7 +97,8 @@ function stats(values: readonly number[]): StageStats {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median: round(median, 2), min: round(sorted[0]!, 2), max: round(sorted[sorted.length - 1]!, 2) };
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return { median: round(median, 2), min: round(sorted[0]!, 2), max: round(sorted[sorted.length - 1]!, 2), mean: round(mean, 2), count: sorted.length };
 }
 
 /**
@@ -123,7 +128,13 @@ function benchPoints(image: RgbImage, count: number): Array<{ x: number; y: numb
   return Array.from({ length: count }, (_, i) => ({ x: (image.width * (i + 1)) / (count + 1), y: image.height / 2, label: 'foreground' as const }));
 }
 
-async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: readonly string[], clip: boolean): Promise<Record<StageKey, number>> {
+/** One run's time per stage, and each prompt's after the first (which also runs the SAM neck). */
+interface RunTimes {
+  stages: Record<Exclude<StageKey, 'decodePerPrompt'>, number>;
+  promptMs: number[];
+}
+
+async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: readonly string[], clip: boolean): Promise<RunTimes> {
   // Nothing cached between runs: every run pays for the encoder and the text encoder.
   model.clearCaches();
   const points = benchPoints(image, prompts);
@@ -142,8 +153,12 @@ async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: 
   // One click → one mask: SamPredictor's three candidates, the best-scoring one at full size.
   await model.segment(encoding, { points: [points[0]!] }, { multimask: true, bestOnly: true });
   const firstPrompt = lap();
-  for (const point of points.slice(1)) await model.segment(encoding, { points: [point] }, { multimask: true, bestOnly: true });
-  const decodeAll = lap();
+  const promptMs: number[] = [];
+  for (const point of points.slice(1)) {
+    await model.segment(encoding, { points: [point] }, { multimask: true, bestOnly: true });
+    promptMs.push(lap());
+  }
+  const decodeAll = promptMs.reduce((sum, ms) => sum + ms, 0);
   let clipImage = 0;
   let classify = 0;
   if (clip) {
@@ -154,13 +169,9 @@ async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: 
   }
   encoding.dispose();
   return {
-    encode,
-    encodeCpu,
-    firstPrompt,
-    decodePerPrompt: prompts > 1 ? decodeAll / (prompts - 1) : firstPrompt,
-    clipImage,
-    textPerLabel: classify / labels.length,
-    total: encode + firstPrompt + decodeAll + clipImage + classify,
+    stages: { encode, encodeCpu, firstPrompt, clipImage, textPerLabel: classify / labels.length, total: encode + firstPrompt + decodeAll + clipImage + classify },
+    // With one prompt per image there is no later one: the first stands for it.
+    promptMs: prompts > 1 ? promptMs : [firstPrompt],
   };
 }
 
@@ -182,14 +193,16 @@ async function benchBundle(context: CliContext, location: string, options: Bench
     const loadMs = performance.now() - loadStart;
     // Checked before any run, so a backend without a bare counterpart fails at once.
     const rawTarget = options.rawEngine ? rawEngineFor(model) : undefined;
-    const samples: Array<Record<StageKey, number>> = [];
+    const samples: RunTimes[] = [];
     let coldMs = 0;
     for (let run = 0; run < settings.warmup + settings.runs; run++) {
       const result = await oneRun(model, image, settings.prompts, settings.labels, settings.clip);
-      if (run === 0) coldMs = loadMs + result.total;
+      if (run === 0) coldMs = loadMs + result.stages.total;
       if (run >= settings.warmup) samples.push(result);
     }
-    const stages = Object.fromEntries(STAGES.filter(([key]) => settings.clip || !CLIP_STAGES.has(key)).map(([key]) => [key, stats(samples.map((s) => s[key]))])) as BenchStages;
+    const stageStats = ([key]: (typeof STAGES)[number]): [StageKey, StageStats] =>
+      [key, stats(key === 'decodePerPrompt' ? samples.flatMap((s) => s.promptMs) : samples.map((s) => s.stages[key]))];
+    const stages = Object.fromEntries(STAGES.filter(([key]) => settings.clip || !CLIP_STAGES.has(key)).map(stageStats)) as BenchStages;
     const result = { model: location, name: model.bundle.name, kind: model.kind, backend: model.backendName, variants: model.variants(), loadMs: round(loadMs, 1), coldMs: round(coldMs, 1), stages };
     const bundle = model.bundle;
     await model.dispose();
@@ -303,9 +316,9 @@ async function benchRawEncoder(bundle: SamClip['bundle'], target: RawTarget, ima
   }
 }
 
-function formatMs(s: StageStats): string {
+function formatMs(s: StageStats, withMean = false): string {
   const digits = s.median < 10 ? 2 : 1;
-  return `${s.median.toFixed(digits)} ms (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+  return `${s.median.toFixed(digits)} ms (${s.min.toFixed(digits)}–${s.max.toFixed(digits)}${withMean ? `; mean ${s.mean.toFixed(digits)} of ${s.count}` : ''})`;
 }
 
 export function formatBenchTable(results: readonly BundleBench[]): string {
@@ -318,7 +331,7 @@ export function formatBenchTable(results: readonly BundleBench[]): string {
     const stage = (r: BundleBench): StageStats | undefined => (r.stages as Partial<Record<StageKey, StageStats>>)[key];
     if (!results.some(stage)) continue;
     const present = results.every(stage);
-    rows.push([label, ...results.map((r) => { const s = stage(r); return s ? formatMs(s) : dash(); }), ...(present ? ratios((r) => stage(r)!.median) : results.slice(1).map(dash))]);
+    rows.push([label, ...results.map((r) => { const s = stage(r); return s ? formatMs(s, key === 'decodePerPrompt') : dash(); }), ...(present ? ratios((r) => stage(r)!.median) : results.slice(1).map(dash))]);
   }
   if (results.some((r) => r.raw)) {
     const rawOf = (r: BundleBench): string => (r.raw ? `${formatMs(r.raw.encode)} ${r.raw.engine}, ${r.raw.graph}.${r.raw.variant}` : dash());
