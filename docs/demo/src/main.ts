@@ -166,7 +166,8 @@ async function encodeImage(): Promise<void> {
   const { model, image } = state;
   if (!model || !image) return;
   setStatus('encoding the image…');
-  const [encoding, encodeMs] = await timed(() => model.encode(image));
+  // Hovering asks for a mask at once: the work every prompt on this image shares is done here.
+  const [encoding, encodeMs] = await timed(() => model.encode(image, model.kind === 'clip' ? {} : { prepare: 'segment' }));
   state.encoding = encoding;
   ui.timings.encode.textContent = ms(encodeMs);
   await refresh();

@@ -74,6 +74,16 @@ describe('samclip bench', () => {
     expect(lines.find((l) => l.startsWith('image encoder ÷ bare engine'))).toMatch(/wall \d+\.\d{3}×, CPU \d+\.\d{3}×$/);
   });
 
+  it('with --prepare, the SAM neck and the decoder prefix count as encoding', async () => {
+    const result = await cli(['bench', '--model', TINY_RANDOM, '--backend', 'ort-node', '--runs', '1', '--warmup', '0', '--prompts', '2', '--no-clip', '--prepare']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/2 prompts \(no CLIP\) per image \(encoded with prepare: 'segment'\)/);
+    expect(lines.find((l) => l.startsWith('first prompt → best mask (prepared)'))).toMatch(/ms \(/);
+    expect(lines.find((l) => l.includes('(+ SAM neck)'))).toBeUndefined();
+  });
+
   it('rejects --runs 0 with one line', async () => {
     const result = await cli(['bench', '--model', TINY_RANDOM, '--runs', '0']);
     expect(result.code).toBe(1);

@@ -171,6 +171,47 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
     }
   });
 
+  it('encode with prepare: \'segment\' runs the neck, the decoder prefix and creates the per-click session ahead; clicks then run only the suffix', async () => {
+    const created: string[] = [];
+    const spy: Backend = {
+      init: () => backend.init(),
+      isSupported: () => backend.isSupported(),
+      createSession: async (bytes, options) => {
+        const session = await backend.createSession(bytes, options);
+        created.push(options?.reuseBuffers ? 'suffix' : 'prefix');
+        return session;
+      },
+      createSessionFromFile: (file, options) => backend.createSessionFromFile!(file, options),
+    };
+    const registry = new BackendRegistry();
+    registry.register('spy', spy);
+    const prepared = await loadSamClip(FIXTURE, { backend: 'spy', registry });
+    const lazy = await loadSamClip(FIXTURE, { backend: 'ort-node' });
+    try {
+      const image = { width: 96, height: 64, data: new Uint8Array(96 * 64 * 3).map((_, i) => (i * 37) % 239) };
+      const click = { points: [{ x: 40, y: 30, label: 'foreground' as const }] };
+      // The encode before this one released the per-click session; the next is created again at once.
+      await prepared.segment(await prepared.encode({ ...image, data: image.data.map((v) => 255 - v) }), click);
+      created.length = 0;
+      const encoding = await prepared.encode(image, { prepare: 'segment' });
+      expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 1 });
+      expect(created).toEqual(['suffix']);
+      const result = await prepared.segment(encoding, click);
+      expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 2 });
+      expect(created).toEqual(['suffix']);
+      // Asking again (the cached encoding) runs nothing more.
+      expect(await prepared.encode(image, { prepare: 'segment' })).toBe(encoding);
+      expect(prepared.runCounts()['prompt_decoder:prefix']).toBe(2);
+      // The same masks as the first click on an encoding prepared by that click.
+      const reference = await lazy.segment(await lazy.encode(image), click);
+      expect(result.scores).toEqual(reference.scores);
+      result.lowResLogits.forEach((plane, k) => expect(maxAbsDiff(plane.data, reference.lowResLogits[k]!.data)).toBe(0));
+    } finally {
+      await prepared.dispose();
+      await lazy.dispose();
+    }
+  });
+
   it('gives the per-click session\'s buffers back while the next image is encoded, and a fresh session for its clicks', async () => {
     const events: string[] = [];
     const logged = (session: InferenceSession, label: string): InferenceSession => ({

@@ -2,6 +2,7 @@ export {
   SamClip,
   type SamClipOptions,
   type SamClipLoadOptions,
+  type EncodeOptions,
   type SegmentOptions,
   type SegmentResult,
   type ClassifyOptions,

@@ -161,6 +161,7 @@ describe.skipIf(!haveVocab)('SamClip on synthetic bundles', () => {
     await expectCode(model.segment(image, { box: { x0: 30, y0: 5, x1: 10, y1: 20 } }), /x1|box/i);
     await expectCode(model.classify(image, []), /non-empty list of labels/);
     await expectCode(model.segmentSemantic(image, ['a', ' ']), /Label 1/);
+    await expectCode(model.encode(image, { prepare: 'classify' as 'segment' }), /prepare must be 'segment'/);
     // Inputs are checked before any encoder runs.
     expect(model.runCounts()).toEqual({});
     await model.dispose();
@@ -246,6 +247,9 @@ describe.skipIf(!haveVocab)('SamClip on synthetic bundles', () => {
 
     const clip = await load('clip');
     await expect(clip.segment(image, { points: [{ x: 1, y: 1, label: 'foreground' }] })).rejects.toSatisfy((e: unknown) => isSamClipError(e, 'UNSUPPORTED'));
+    // Refused before the encoder runs.
+    await expect(clip.encode(image, { prepare: 'segment' })).rejects.toSatisfy((e: unknown) => isSamClipError(e, 'UNSUPPORTED'));
+    expect(clip.runCounts()).toEqual({});
     await expect(clip.segmentEverything(image)).rejects.toSatisfy((e: unknown) => isSamClipError(e, 'UNSUPPORTED'));
     await expect(clip.segmentSemantic(image, ['cat'], { refine: 'sam' })).rejects.toSatisfy((e: unknown) => isSamClipError(e, 'UNSUPPORTED'));
     expect((await clip.segmentSemantic(image, ['cat', 'dog'])).labelMap.data).toHaveLength(2400);

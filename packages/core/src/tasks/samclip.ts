@@ -35,7 +35,7 @@ import type { BundleKind, Role } from '../schema/roles.js';
 import { cellCenterInImage, cellOnImage, classLogitMaps, gridMapToImage, gridMapToMaskInput, type DenseGrid } from './dense.js';
 import { EncodingCache, ImageEncoding } from './encoding.js';
 import { argmax, dot, l2Normalize, l2NormalizeRowsInPlace, nonMaxSuppression, softmax, type BoxXYXY } from './math.js';
-import { GraphRunner, float32Output, type StagePlan } from './runner.js';
+import { GraphRunner, float32Output, type StagedGraph, type StagePlan } from './runner.js';
 
 export interface SamClipOptions extends ImageLimits {
   /** Backend name, ordered list of names, or `auto` (default): the highest-priority backend that runs here. */
@@ -52,6 +52,16 @@ export interface SamClipOptions extends ImageLimits {
 }
 
 export type SamClipLoadOptions = SamClipOptions & LoadBundleOptions;
+
+export interface EncodeOptions {
+  /**
+   * Work on this image to do now rather than on the first call that needs it. `'segment'`: SAM's
+   * neck (sam-clip bundles), the prompt decoder's image-only stage and its per-prompt session, so
+   * the first prompt on the image costs what later ones do; for interactive apps that encode, then
+   * wait for the user's first click. Bundles without a prompt decoder refuse it with `UNSUPPORTED`.
+   */
+  prepare?: 'segment';
+}
 
 export interface SegmentOptions {
   /** Return the three multimask outputs (default true, as SamPredictor) instead of the single-mask output. */
@@ -334,9 +344,21 @@ export class SamClip {
   /**
    * Encodes an image: runs the encoder that defines it (the shared backbone for `sam-clip`, SAM's
    * encoder for `sam`/`sam+clip`, CLIP's for `clip`) and keeps the result. The same pixels encoded
-   * again come from the cache.
+   * again come from the cache. `options.prepare` also does, now, the work later calls would share.
    */
-  async encode(image: ImageInput | ImageEncoding): Promise<ImageEncoding> {
+  async encode(image: ImageInput | ImageEncoding, options: EncodeOptions = {}): Promise<ImageEncoding> {
+    const prepare = options.prepare;
+    if (prepare !== undefined && prepare !== 'segment') {
+      throw new SamClipError('INVALID_ARGUMENT', `encode: prepare must be 'segment' (or left out), got ${JSON.stringify(prepare)}.`, { prepare: String(prepare) });
+    }
+    // Checked before the encoder runs, so a bundle that cannot segment fails at once.
+    if (prepare === 'segment') this.#graph('prompt_decoder', 'Segmentation');
+    const encoding = await this.#encodeOnly(image);
+    if (prepare === 'segment') await this.#prepareSegment(encoding);
+    return encoding;
+  }
+
+  async #encodeOnly(image: ImageInput | ImageEncoding): Promise<ImageEncoding> {
     if (image instanceof ImageEncoding) {
       image.assertLive();
       return image;
@@ -474,7 +496,7 @@ export class SamClip {
     let out: Record<string, Tensor>;
     if (staged) {
       const embeddings = await this.#imageEmbeddings(encoding);
-      const prefix = await encoding.memo(`prompt_decoder_prefix:${graph}`, () => staged.runPrefix({ image_embeddings: embeddings }));
+      const prefix = await this.#decoderPrefix(encoding, graph, staged, embeddings);
       out = await staged.runSuffix(prefix, { image_embeddings: embeddings, ...promptFeeds }, DECODER_OUTPUTS);
     } else {
       out = await this.#runner.run(
@@ -491,6 +513,22 @@ export class SamClip {
     const iou = float32Output(out, 'iou_predictions', graph);
     const lowRes = float32Output(out, 'low_res_masks', graph);
     return { iou: iou.data, lowRes: lowRes.data, count: iou.dims[1] ?? iou.data.length, maskSize };
+  }
+
+  /** The staged prompt decoder's image-only results for this image, run once and kept with the encoding. */
+  #decoderPrefix(encoding: ImageEncoding, graph: string, staged: StagedGraph, embeddings: Tensor<'float32'>): Promise<Record<string, Tensor>> {
+    return encoding.memo(`prompt_decoder_prefix:${graph}`, () => staged.runPrefix({ image_embeddings: embeddings }));
+  }
+
+  /** What every point or box prompt on `encoding` shares, done ahead (see `EncodeOptions.prepare`). */
+  async #prepareSegment(encoding: ImageEncoding): Promise<void> {
+    const graph = this.#graph('prompt_decoder', 'Segmentation');
+    const embeddings = await this.#imageEmbeddings(encoding);
+    const staged = await this.#runner.staged(graph, noMaskPromptPlan(this.#configValue('maskInputSize', graph)));
+    // A decoder that cannot be staged (weights in external data) has nothing per image to run ahead.
+    if (!staged) return;
+    await this.#decoderPrefix(encoding, graph, staged, embeddings);
+    await staged.suffixReady();
   }
 
   /**
