@@ -56,9 +56,10 @@ export type SamClipLoadOptions = SamClipOptions & LoadBundleOptions;
 export interface EncodeOptions {
   /**
    * Work on this image to do now rather than on the first call that needs it. `'segment'`: SAM's
-   * neck (sam-clip bundles), the prompt decoder's image-only stage and its per-prompt session, so
-   * the first prompt on the image costs what later ones do; for interactive apps that encode, then
-   * wait for the user's first click. Bundles without a prompt decoder refuse it with `UNSUPPORTED`.
+   * neck (sam-clip bundles), the prompt decoder's image-only stage, and its per-prompt session
+   * created and run once (a click at the centre, counted in `runCounts`), so the first prompt on
+   * the image costs what later ones do; for interactive apps that encode, then wait for the user's
+   * first click. Bundles without a prompt decoder refuse it with `UNSUPPORTED`.
    */
   prepare?: 'segment';
 }
@@ -529,6 +530,11 @@ export class SamClip {
     if (!staged) return;
     await this.#decoderPrefix(encoding, graph, staged, embeddings);
     await staged.suffixReady();
+    // One click at the centre, whose result is dropped: a fresh per-click session allocates its
+    // working buffers on its first run (about 40 ms at ViT-B), which would otherwise fall on the
+    // user's first click.
+    const { width, height } = encoding.originalSize;
+    await this.#decode(encoding, { points: [{ x: width / 2, y: height / 2, label: 'foreground' }] });
   }
 
   /**
