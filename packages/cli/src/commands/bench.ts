@@ -369,7 +369,7 @@ export function registerBenchCommand(program: Command, context: CliContext): voi
     .option('--labels <a,b,c>', 'labels classified per image', DEFAULT_LABELS)
     .option('--image <file>', 'image to use (default: the default model\'s stored test image)')
     .option('--no-clip', 'time only the SAM stages (encoder, prompts), so peak memory is that of segmentation')
-    .option('--prepare', "encode with prepare: 'segment', so the SAM neck and the prompt decoder's image-only stage count as encoding and the first prompt costs what later ones do")
+    .option('--prepare', "encode with prepare: 'segment', so the SAM neck and the prompt decoder's image-only stage count as encoding, not as the first prompt")
     .option('--raw-engine', 'also time the encoder graph as exported on the bare engine (onnxruntime-node for ort-node, onnxruntime-web for ort-wasm) in a child process')
     .option('--json', 'print the measurements as JSON');
   addModelOptions(command, true);

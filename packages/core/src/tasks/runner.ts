@@ -34,8 +34,6 @@ export interface StagedGraph {
   readonly suffixInputs: readonly string[];
   runPrefix(feeds: Feeds): Promise<Record<string, Tensor>>;
   runSuffix(prefix: Readonly<Record<string, Tensor>>, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
-  /** Settles once the suffix's session exists (it is created again after `withBuffersReleased`); rejects as its creation failed. */
-  suffixReady(): Promise<void>;
 }
 
 /** Which inputs a staged graph binds to constants and which change with every call. */
@@ -94,11 +92,6 @@ class SessionSlot {
   /** Starts creating the session ahead of its first use; a failure surfaces on that use. */
   prepare(): void {
     this.#get().catch(() => undefined);
-  }
-
-  /** Creates the session now if it does not exist yet, and settles once it does. */
-  async ready(): Promise<void> {
-    await this.#get();
   }
 
   async use<T>(run: (session: InferenceSession) => Promise<T>): Promise<T> {
@@ -291,7 +284,6 @@ export class GraphRunner {
         runPrefix: (feeds) => this.#runSession(graph, `${graph}:prefix`, prefixSession, pick(feeds, entry.stages.prefixInputs), split.boundary),
         runSuffix: (prefix, feeds, outputNames) =>
           entry.suffix.use((session) => this.#runSession(graph, graph, session, { ...pick(feeds, entry.stages.suffixInputs), ...prefix }, outputNames)),
-        suffixReady: () => entry.suffix.ready(),
       },
     };
     return entry;

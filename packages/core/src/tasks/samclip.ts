@@ -35,7 +35,7 @@ import type { BundleKind, Role } from '../schema/roles.js';
 import { cellCenterInImage, cellOnImage, classLogitMaps, gridMapToImage, gridMapToMaskInput, type DenseGrid } from './dense.js';
 import { EncodingCache, ImageEncoding } from './encoding.js';
 import { argmax, dot, l2Normalize, l2NormalizeRowsInPlace, nonMaxSuppression, softmax, type BoxXYXY } from './math.js';
-import { GraphRunner, float32Output, type StagedGraph, type StagePlan } from './runner.js';
+import { GraphRunner, float32Output, type StagePlan } from './runner.js';
 
 export interface SamClipOptions extends ImageLimits {
   /** Backend name, ordered list of names, or `auto` (default): the highest-priority backend that runs here. */
@@ -58,7 +58,7 @@ export interface EncodeOptions {
    * Work on this image to do now rather than on the first call that needs it. `'segment'`: SAM's
    * neck (sam-clip bundles), the prompt decoder's image-only stage, and its per-prompt session
    * created and run once (a click at the centre, counted in `runCounts`), so the first prompt on
-   * the image costs what later ones do; for interactive apps that encode, then wait for the user's
+   * the image costs about what later ones do; for interactive apps that encode, then wait for the user's
    * first click. Bundles without a prompt decoder refuse it with `UNSUPPORTED`.
    */
   prepare?: 'segment';
@@ -497,7 +497,7 @@ export class SamClip {
     let out: Record<string, Tensor>;
     if (staged) {
       const embeddings = await this.#imageEmbeddings(encoding);
-      const prefix = await this.#decoderPrefix(encoding, graph, staged, embeddings);
+      const prefix = await encoding.memo(`prompt_decoder_prefix:${graph}`, () => staged.runPrefix({ image_embeddings: embeddings }));
       out = await staged.runSuffix(prefix, { image_embeddings: embeddings, ...promptFeeds }, DECODER_OUTPUTS);
     } else {
       out = await this.#runner.run(
@@ -516,23 +516,13 @@ export class SamClip {
     return { iou: iou.data, lowRes: lowRes.data, count: iou.dims[1] ?? iou.data.length, maskSize };
   }
 
-  /** The staged prompt decoder's image-only results for this image, run once and kept with the encoding. */
-  #decoderPrefix(encoding: ImageEncoding, graph: string, staged: StagedGraph, embeddings: Tensor<'float32'>): Promise<Record<string, Tensor>> {
-    return encoding.memo(`prompt_decoder_prefix:${graph}`, () => staged.runPrefix({ image_embeddings: embeddings }));
-  }
-
-  /** What every point or box prompt on `encoding` shares, done ahead (see `EncodeOptions.prepare`). */
+  /**
+   * What every point or box prompt on `encoding` shares, done ahead (see `EncodeOptions.prepare`):
+   * one click at the centre, whose result is dropped, runs SAM's neck and the decoder's image-only
+   * prefix (both kept with the encoding) and the per-click session's first run, which allocates its
+   * working buffers (about 40 ms at ViT-B) and would otherwise fall on the user's first click.
+   */
   async #prepareSegment(encoding: ImageEncoding): Promise<void> {
-    const graph = this.#graph('prompt_decoder', 'Segmentation');
-    const embeddings = await this.#imageEmbeddings(encoding);
-    const staged = await this.#runner.staged(graph, noMaskPromptPlan(this.#configValue('maskInputSize', graph)));
-    // A decoder that cannot be staged (weights in external data) has nothing per image to run ahead.
-    if (!staged) return;
-    await this.#decoderPrefix(encoding, graph, staged, embeddings);
-    await staged.suffixReady();
-    // One click at the centre, whose result is dropped: a fresh per-click session allocates its
-    // working buffers on its first run (about 40 ms at ViT-B), which would otherwise fall on the
-    // user's first click.
     const { width, height } = encoding.originalSize;
     await this.#decode(encoding, { points: [{ x: width / 2, y: height / 2, label: 'foreground' }] });
   }
