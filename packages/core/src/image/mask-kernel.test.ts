@@ -63,7 +63,7 @@ describe('mask kernel', () => {
       const count = new Int32Array(columns).map(() => 1 + Math.floor(next() * slots));
       const weight = new Float32Array(columns * slots).map(() => next());
       const region = { rowMin: trial % 4, rowMax: 10 + (trial % 9), x0: trial % 7, x1: columns - 1 - (trial % 5) };
-      const blocks = (['auto', 'js'] as const).map((engine) => Array.from(maskWorkspace(map, M, { first, count, slots, weight }, region, 8, engine).block));
+      const blocks = (['auto', 'js'] as const).map((engine) => Array.from(maskWorkspace(map, M, { first, count, slots, weight }, region, 8, { from: 0, to: 8 }, engine).block));
       expect(blocks[0], `trial ${trial}`).toEqual(blocks[1]);
       // Spot-check one value against the formula, summed in order with float32 rounding.
       const x = region.x1;
@@ -85,13 +85,13 @@ describe('mask kernel', () => {
       const blockLength = 3 * width;
       const maskLength = rows * width + 5;
       const results = (['auto', 'js'] as const).map((engine) => {
-        const workspace = maskWorkspace(new Float32Array(blockLength), width, identityTaps(width), { rowMin: 0, rowMax: 2, x0: 0, x1: width - 1 }, maskLength, engine);
+        const workspace = maskWorkspace(new Float32Array(blockLength), width, identityTaps(width), { rowMin: 0, rowMax: 2, x0: 0, x1: width - 1 }, maskLength, { from: 0, to: maskLength }, engine);
         const fill = random(1000 + trial);
         for (let i = 0; i < blockLength; i++) workspace.block[i] = (fill() - 0.5) * (i % 17 === 0 ? 1e-39 : 0.02);
         for (let i = 0; i < 3 * rows; i++) workspace.weights[i] = fill();
         workspace.counts.fill(3, 0, rows);
         workspace.thresholdRows(taps, 0, width, 2 * width, n, rows, threshold, 2, width);
-        return { mask: Array.from(workspace.takeMask()), counts: Array.from(workspace.counts.subarray(0, rows)) };
+        return { mask: Array.from(workspace.takeMask(0, maskLength)), counts: Array.from(workspace.counts.subarray(0, rows)) };
       });
       expect(results[0], `trial ${trial}: ${taps} taps, ${rows} rows, ${n} pixels`).toEqual(results[1]);
       // Only the n pixels of each row were written, and each count grew by that row's set pixels.
@@ -120,6 +120,18 @@ describe('mask kernel', () => {
         expect(Buffer.from(simd.mask.data).equals(Buffer.from(js.mask.data)), name).toBe(true);
       }
     }
+  });
+
+  it('leaves no pixel of an earlier, larger mask in a later one', () => {
+    const M = 256;
+    const geometry: MaskGeometry = { imageSize: 1024, inputSize: { width: 1024, height: 683 }, originalSize: { width: 1800, height: 1200 } };
+    const blob = new Float32Array(M * M).map((_, i) => 6 - Math.hypot((i % M) - 150, Math.floor(i / M) - 60) / 3);
+    maskFromLogits({ width: M, height: M, data: new Float32Array(M * M).fill(5) }, geometry);
+    const simd = maskFromLogits({ width: M, height: M, data: blob }, geometry);
+    const js = maskFromLogits({ width: M, height: M, data: blob }, geometry, 0, 'js');
+    expect(simd.area).toBeGreaterThan(0);
+    expect(simd.area).toBeLessThan(1800 * 1200 * 0.05);
+    expect(Buffer.from(simd.mask.data).equals(Buffer.from(js.mask.data))).toBe(true);
   });
 
   it('hands out masks that later calls do not overwrite', () => {

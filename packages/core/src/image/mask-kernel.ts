@@ -20,6 +20,12 @@ export interface ResampleTaps {
   weight: Float32Array;
 }
 
+/** The pixels of the output mask (row-major) that a `maskFromLogits` call may write: from … to − 1. */
+export interface MaskSpan {
+  from: number;
+  to: number;
+}
+
 /** Where a mask's horizontal pass reads: low-res rows rowMin … rowMax, output columns x0 … x1. */
 export interface HorizontalRegion {
   rowMin: number;
@@ -66,8 +72,8 @@ export function horizontalPass(map: Float32Array, M: number, ax: ResampleTaps, {
 
 /**
  * Scratch for one `maskFromLogits` call: the horizontal pass's rows (float32, filled when the
- * workspace is made), the output mask (zero-filled), and per call of `thresholdRows` the rows'
- * weights (3 per row: w0, w1, w2) and set-pixel counts, which the call adds to.
+ * workspace is made), the output mask (zero over the span the caller writes), and per call of
+ * `thresholdRows` the rows' weights (3 per row: w0, w1, w2) and set-pixel counts, which the call adds to.
  */
 export interface MaskWorkspace {
   readonly block: Float32Array;
@@ -82,8 +88,13 @@ export interface MaskWorkspace {
    * be a float32 value (see {@link float32Threshold}).
    */
   thresholdRows(taps: number, h0: number, h1: number, h2: number, n: number, rows: number, threshold: number, out: number, stride: number): void;
-  /** The mask as an array the caller owns (scratch is reused by the next call). */
-  takeMask(): Uint8Array;
+  /**
+   * The mask as an array the caller owns (scratch is reused by the next call): pixels from … to − 1
+   * as written, zero elsewhere. Only that span of the new array is written, so the pages of a large
+   * mask outside it are never touched (a fresh allocation of a megabyte or more is a new mapping
+   * whose pages fault in when first written).
+   */
+  takeMask(from: number, to: number): Uint8Array;
 }
 
 /** The SIMD module's exports, or undefined where WebAssembly SIMD is unavailable. */
@@ -141,7 +152,7 @@ const WEIGHTS_AT = 0;
 const COUNTS_AT = 4 * 3 * KERNEL_ROWS;
 const BLOCK_AT = 64;
 
-function wasmWorkspace(kernel: KernelModule, map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number): MaskWorkspace {
+function wasmWorkspace(kernel: KernelModule, map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number, span: MaskSpan): MaskWorkspace {
   const columns = ax.first.length;
   const blockLength = (region.rowMax - region.rowMin + 1) * (region.x1 - region.x0 + 1);
   // After the block: the mask, then the horizontal pass's inputs (the low-res map and the taps).
@@ -161,7 +172,7 @@ function wasmWorkspace(kernel: KernelModule, map: Float32Array, M: number, ax: R
   new Float32Array(buffer, weightAt, ax.weight.length).set(ax.weight);
   kernel.horizontal(mapAt, M, region.rowMin, region.rowMax - region.rowMin + 1, region.x0, region.x1, firstAt, countAt, weightAt, ax.slots, BLOCK_AT);
   const mask = new Uint8Array(buffer, maskAt, maskLength);
-  mask.fill(0);
+  mask.fill(0, span.from, span.to);
   return {
     block: new Float32Array(buffer, BLOCK_AT, blockLength),
     mask,
@@ -169,7 +180,11 @@ function wasmWorkspace(kernel: KernelModule, map: Float32Array, M: number, ax: R
     counts: new Int32Array(buffer, COUNTS_AT, KERNEL_ROWS),
     thresholdRows: (taps, h0, h1, h2, n, rows, threshold, out, stride) =>
       kernel.thresholdRows(taps, BLOCK_AT + 4 * h0, BLOCK_AT + 4 * h1, BLOCK_AT + 4 * h2, n, WEIGHTS_AT, rows, threshold, maskAt + out, stride, COUNTS_AT),
-    takeMask: () => mask.slice(),
+    takeMask: (from, to) => {
+      const out = new Uint8Array(maskLength);
+      if (to > from) out.set(mask.subarray(from, to), from);
+      return out;
+    },
   };
 }
 
@@ -214,11 +229,11 @@ function jsWorkspace(map: Float32Array, M: number, ax: ResampleTaps, region: Hor
 }
 
 /**
- * Scratch for thresholding a mask of `maskLength` pixels whose horizontal pass (of the M-wide
- * low-res `map` through `ax`, over `region`) it runs first, on the WebAssembly kernels unless
- * `engine` asks for the JavaScript ones (tests compare the two).
+ * Scratch for thresholding a mask of `maskLength` pixels, written only within `span`, whose
+ * horizontal pass (of the M-wide low-res `map` through `ax`, over `region`) it runs first, on the
+ * WebAssembly kernels unless `engine` asks for the JavaScript ones (tests compare the two).
  */
-export function maskWorkspace(map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number, engine: 'auto' | 'js' = 'auto'): MaskWorkspace {
+export function maskWorkspace(map: Float32Array, M: number, ax: ResampleTaps, region: HorizontalRegion, maskLength: number, span: MaskSpan, engine: 'auto' | 'js' = 'auto'): MaskWorkspace {
   const kernel = engine === 'auto' ? loadKernel() : undefined;
-  return kernel ? wasmWorkspace(kernel, map, M, ax, region, maskLength) : jsWorkspace(map, M, ax, region, maskLength);
+  return kernel ? wasmWorkspace(kernel, map, M, ax, region, maskLength, span) : jsWorkspace(map, M, ax, region, maskLength);
 }

@@ -387,10 +387,16 @@ export function maskFromLogits(lowRes: FloatMap, geometry: MaskGeometry, thresho
   const [y0, y1] = reachedRange(ay, above[1], above[3]);
   if (x0 < 0 || y0 < 0) return empty();
   const [rowMin, rowMax] = rowsRead(ay, y0, y1);
-  const workspace = maskWorkspace(lowRes.data, lowRes.width, ax, { rowMin, rowMax, x0, x1 }, width * height, kernel);
+  const workspace = maskWorkspace(lowRes.data, lowRes.width, ax, { rowMin, rowMax, x0, x1 }, width * height, { from: y0 * width, to: (y1 + 1) * width }, kernel);
   const rowArea = new Int32Array(height);
   thresholdRegion(lowRes, ax, ay, x0, x1, y0, y1, threshold, workspace, width, rowArea);
-  return maskWithStats(workspace.takeMask(), width, height, rowArea, x0, x1);
+  // Only the rows from the first to the last with a set pixel go into the caller's array.
+  let first = y0;
+  while (first <= y1 && rowArea[first] === 0) first++;
+  let last = y1;
+  while (last >= first && rowArea[last] === 0) last--;
+  const mask = first > last ? workspace.takeMask(0, 0) : workspace.takeMask(first * width + x0, last * width + x1 + 1);
+  return maskWithStats(mask, width, height, rowArea, x0, x1);
 }
 
 /**
@@ -438,20 +444,27 @@ function thresholdRegion(lowRes: FloatMap, ax: ComposedTaps, ay: ComposedTaps, x
           }
           rowArea[row] = rowArea[row]! + set;
         }
-      } else if (flags === 0) {
-        const h = h0 + start - x0;
-        for (let row = y; row < groupEnd; row += KERNEL_ROWS) {
-          const rows = Math.min(KERNEL_ROWS, groupEnd - row);
-          for (let k = 0; k < rows; k++) {
-            const at = (row + k) * ay.slots;
-            weights[3 * k] = ay.weight[at]!;
-            weights[3 * k + 1] = taps >= 2 ? ay.weight[at + 1]! : 0;
-            weights[3 * k + 2] = taps >= 3 ? ay.weight[at + 2]! : 0;
-            counts[k] = 0;
-          }
-          workspace.thresholdRows(taps, h, h + rowWidth, h + 2 * rowWidth, end - start, rows, kernelThreshold, row * width + start, width);
-          for (let k = 0; k < rows; k++) rowArea[row + k] = rowArea[row + k]! + counts[k]!;
+      }
+    }
+    if (taps <= 3) {
+      // The kernel's stretches, KERNEL_ROWS rows at a time: the rows' weights are set, and their
+      // counts gathered, once for all the stretches (a fragmented mask has dozens per row).
+      for (let row = y; row < groupEnd; row += KERNEL_ROWS) {
+        const rows = Math.min(KERNEL_ROWS, groupEnd - row);
+        for (let k = 0; k < rows; k++) {
+          const at = (row + k) * ay.slots;
+          weights[3 * k] = ay.weight[at]!;
+          weights[3 * k + 1] = taps >= 2 ? ay.weight[at + 1]! : 0;
+          weights[3 * k + 2] = taps >= 3 ? ay.weight[at + 2]! : 0;
+          counts[k] = 0;
         }
+        for (let segment = 0; segment < segments; segment++) {
+          if (segFlags[segment] !== 0) continue;
+          const start = segStart[segment]!;
+          const h = h0 + start - x0;
+          workspace.thresholdRows(taps, h, h + rowWidth, h + 2 * rowWidth, segStart[segment + 1]! - start, rows, kernelThreshold, row * width + start, width);
+        }
+        for (let k = 0; k < rows; k++) rowArea[row + k] = rowArea[row + k]! + counts[k]!;
       }
     }
     y = groupEnd;
