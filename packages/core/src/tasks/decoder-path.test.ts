@@ -194,11 +194,11 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
       await prepared.segment(await prepared.encode({ ...image, data: image.data.map((v) => 255 - v) }), click);
       created.length = 0;
       const encoding = await prepared.encode(image, { prepare: 'segment' });
-      // The fresh per-click session has also run once (a click at the centre), so its buffers exist.
-      expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 2 });
+      // The fresh per-click session has also run twice (clicks at the centre), so its buffers exist.
+      expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 3 });
       expect(created).toEqual(['suffix']);
       const result = await prepared.segment(encoding, click);
-      expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 3 });
+      expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 4 });
       expect(created).toEqual(['suffix']);
       // Asking again (the cached encoding) runs neither the encoder nor the neck nor the prefix again.
       expect(await prepared.encode(image, { prepare: 'segment' })).toBe(encoding);

@@ -57,7 +57,7 @@ export interface EncodeOptions {
   /**
    * Work on this image to do now rather than on the first call that needs it. `'segment'`: SAM's
    * neck (sam-clip bundles), the prompt decoder's image-only stage, and its per-prompt session
-   * created and run once (a click at the centre, counted in `runCounts`), so the first prompt on
+   * created and run twice (clicks at the centre, counted in `runCounts`), so the first prompt on
    * the image costs about what later ones do; for interactive apps that encode, then wait for the user's
    * first click. Bundles without a prompt decoder refuse it with `UNSUPPORTED`.
    */
@@ -184,6 +184,15 @@ export interface EverythingMask {
 
 /** The prompt-decoder outputs the SDK reads. */
 const DECODER_OUTPUTS = ['iou_predictions', 'low_res_masks'] as const;
+
+/**
+ * Dropped clicks in `prepare: 'segment'`. A fresh per-click session is slow twice: onnxruntime
+ * allocates each buffer on the first run and records their layout, then allocates that layout as
+ * one block on the second, whose pages fault in as it is first written. At ViT-B on a 2-core CPU the
+ * user's first click after one dropped click took 28–72 ms (later clicks 23–35 ms); after two, 19–39 ms
+ * (later clicks 26–43 ms), about what the later clicks take.
+ */
+const PREPARE_CLICKS = 2;
 
 /**
  * The prompt decoder staged for prompts without a mask: has_mask_input = 0 (and an all-zero
@@ -518,13 +527,14 @@ export class SamClip {
 
   /**
    * What every point or box prompt on `encoding` shares, done ahead (see `EncodeOptions.prepare`):
-   * one click at the centre, whose result is dropped, runs SAM's neck and the decoder's image-only
-   * prefix (both kept with the encoding) and the per-click session's first run, which allocates its
-   * working buffers (about 40 ms at ViT-B) and would otherwise fall on the user's first click.
+   * clicks at the centre, whose results are dropped, run SAM's neck and the decoder's image-only
+   * prefix (both kept with the encoding) and the per-click session's first runs (see
+   * PREPARE_CLICKS), which would otherwise fall on the user's first clicks.
    */
   async #prepareSegment(encoding: ImageEncoding): Promise<void> {
     const { width, height } = encoding.originalSize;
-    await this.#decode(encoding, { points: [{ x: width / 2, y: height / 2, label: 'foreground' }] });
+    const centre: SamPrompt = { points: [{ x: width / 2, y: height / 2, label: 'foreground' }] };
+    for (let run = 0; run < PREPARE_CLICKS; run++) await this.#decode(encoding, centre);
   }
 
   /**
