@@ -238,6 +238,12 @@ export class OrtBackend implements Backend {
       }
       if (engine.sessionThreads) ortOptions.intraOpNumThreads = options.threads;
     }
+    if (options.spinAfterRun === false && engine.sessionThreads) {
+      // onnxruntime's session setting session.force_spinning_stop; one set in `extra` wins.
+      const extra = (ortOptions.extra ?? {}) as Record<string, unknown>;
+      const session = (extra.session ?? {}) as Record<string, unknown>;
+      if (session.force_spinning_stop === undefined) ortOptions.extra = { ...extra, session: { ...session, force_spinning_stop: '1' } };
+    }
     if (options.externalData !== undefined && options.externalData.size > 0) {
       ortOptions.externalData = [...options.externalData].map(([path, data]) => ({ path, data }));
     }

@@ -31,6 +31,14 @@ export interface SessionOptions {
    * such a pool ignore it.
    */
   reuseBuffers?: boolean;
+  /**
+   * Whether the engine's worker threads may keep spinning (busy-waiting for work) after a run
+   * returns, as they do by default. `false` stops them as each run returns, so they take no CPU
+   * from what runs next: for a graph run once per image, whose result another graph then uses (an
+   * image encoder; on a 2-core CPU its spinning threads slowed the next click by 15–30 ms). Spinning
+   * within a run is unchanged. Engines without per-session worker threads ignore it.
+   */
+  spinAfterRun?: boolean;
   /** Engine-specific settings, passed through untouched (an engine setting for the same thing wins over `reuseBuffers`). */
   extra?: Record<string, unknown>;
   /** Resolves external-data locations named by the model to their bytes. */

@@ -173,15 +173,21 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
 
   it('encode with prepare: \'segment\' runs the neck, the decoder prefix and creates the per-click session ahead; clicks then run only the suffix', async () => {
     const created: string[] = [];
+    const spinAfterRun: Record<string, boolean | undefined> = {};
     const spy: Backend = {
       init: () => backend.init(),
       isSupported: () => backend.isSupported(),
       createSession: async (bytes, options) => {
         const session = await backend.createSession(bytes, options);
-        created.push(options?.reuseBuffers ? 'suffix' : 'prefix');
+        const kind = options?.reuseBuffers ? 'suffix' : 'prefix';
+        created.push(kind);
+        spinAfterRun[kind] = options?.spinAfterRun;
         return session;
       },
-      createSessionFromFile: (file, options) => backend.createSessionFromFile!(file, options),
+      createSessionFromFile: async (file, options) => {
+        spinAfterRun[file.split('/').pop()!.split('.')[0]!] = options?.spinAfterRun;
+        return backend.createSessionFromFile!(file, options);
+      },
     };
     const registry = new BackendRegistry();
     registry.register('spy', spy);
@@ -197,6 +203,8 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
       // The fresh per-click session has also run twice (clicks at the centre), so its buffers exist.
       expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 3 });
       expect(created).toEqual(['suffix']);
+      // Graphs run once per image stop their worker threads after each run; the per-click one keeps them ready.
+      expect(spinAfterRun).toEqual({ backbone: false, sam_neck: false, prefix: false, suffix: undefined });
       const result = await prepared.segment(encoding, click);
       expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 4 });
       expect(created).toEqual(['suffix']);

@@ -139,6 +139,13 @@ interface StagedEntry {
   suffix: SessionSlot;
 }
 
+/**
+ * Defaults for the sessions of graphs run once per image or text (encoders, a staged graph's prefix),
+ * under the caller's own session options: their worker threads stop spinning as each run returns,
+ * so they leave the CPU to the per-click session that runs next.
+ */
+const ONCE_PER_INPUT: SessionOptions = { spinAfterRun: false };
+
 export class GraphRunner {
   readonly bundle: Bundle;
   readonly backend: Backend;
@@ -185,10 +192,10 @@ export class GraphRunner {
         const fromFile = this.backend.createSessionFromFile?.bind(this.backend);
         if (fromFile && !this.#options.fetchedOutputs?.[this.bundle.graph(graph).role]) {
           const file = await this.bundle.graphFile(graph, variant);
-          if (file !== undefined) return fromFile(file, { ...this.#options.sessionOptions });
+          if (file !== undefined) return fromFile(file, { ...ONCE_PER_INPUT, ...this.#options.sessionOptions });
         }
         const externalData = await this.bundle.readExternalData(graph, variant);
-        const options: SessionOptions = { ...this.#options.sessionOptions };
+        const options: SessionOptions = { ...ONCE_PER_INPUT, ...this.#options.sessionOptions };
         if (externalData.size > 0) options.externalData = externalData;
         return this.backend.createSession(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), externalData.size > 0), options);
       })();
@@ -260,9 +267,8 @@ export class GraphRunner {
     bindInputs(model, plan.bound);
     const split = splitAtInputs(model, plan.perCall);
     if (!split) return undefined;
-    const options: SessionOptions = { ...this.#options.sessionOptions };
-    const suffixOptions: SessionOptions = { ...options, reuseBuffers: true };
-    const prefixSession = await this.backend.createSession(encodeModel(split.prefix), options);
+    const suffixOptions: SessionOptions = { ...this.#options.sessionOptions, reuseBuffers: true };
+    const prefixSession = await this.backend.createSession(encodeModel(split.prefix), { ...ONCE_PER_INPUT, ...this.#options.sessionOptions });
     const suffixBytes = encodeModel(split.suffix);
     let suffixSession: InferenceSession;
     try {
