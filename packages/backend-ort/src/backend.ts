@@ -244,6 +244,8 @@ export class OrtBackend implements Backend {
       const session = (extra.session ?? {}) as Record<string, unknown>;
       if (session.force_spinning_stop === undefined) ortOptions.extra = { ...extra, session: { ...session, force_spinning_stop: '1' } };
     }
+    // onnxruntime's memory pattern is the plan; one set in `extra` wins.
+    if (options.planBuffers === false && (options.extra as OrtSessionOptions | undefined)?.enableMemPattern === undefined) ortOptions.enableMemPattern = false;
     if (options.externalData !== undefined && options.externalData.size > 0) {
       ortOptions.externalData = [...options.externalData].map(([path, data]) => ({ path, data }));
     }

@@ -96,3 +96,21 @@ describe('spinAfterRun', () => {
     await backend.dispose();
   });
 });
+
+describe('planBuffers', () => {
+  const memPattern = (options: unknown): unknown => (options as { enableMemPattern?: unknown }).enableMemPattern;
+
+  it("turns onnxruntime's memory pattern off when false, and leaves its default otherwise", async () => {
+    const { api, created } = recordingOrt();
+    const backend = recordingBackend(api, true);
+    const unplanned = await backend.createSession(addModel(), { planBuffers: false });
+    await backend.createSession(addModel());
+    await backend.createSession(addModel(), { planBuffers: true });
+    // An engine setting for the same thing wins.
+    await backend.createSession(addModel(), { planBuffers: false, extra: { enableMemPattern: true } });
+    expect(created.map(memPattern)).toEqual([false, undefined, undefined, true]);
+    const out = (await unplanned.run({ a: createTensor('float32', [4], [1, 2, 3, 4]), b: createTensor('float32', [4], [1, 1, 1, 1]) })).sum as Tensor;
+    expect(Array.from(out.data as Float32Array)).toEqual([2, 3, 4, 5]);
+    await backend.dispose();
+  });
+});

@@ -39,6 +39,15 @@ export interface SessionOptions {
    * within a run is unchanged. Engines without per-session worker threads ignore it.
    */
   spinAfterRun?: boolean;
+  /**
+   * Whether the engine may lay out a run's working buffers ahead of time as one block sized for the
+   * whole run (onnxruntime's memory pattern), as it does by default: fewer allocations, but from the
+   * second run on the block holds the plan's peak, padding included, for the entire run. `false`
+   * allocates each buffer when it is first written and frees it after its last read: a lower peak for
+   * a large graph run once per image (a ViT-B encode on onnxruntime-node: about 30 MB lower from the
+   * second image on, in the same time). Engines without such plans ignore it.
+   */
+  planBuffers?: boolean;
   /** Engine-specific settings, passed through untouched (an engine setting for the same thing wins over `reuseBuffers`). */
   extra?: Record<string, unknown>;
   /** Resolves external-data locations named by the model to their bytes. */

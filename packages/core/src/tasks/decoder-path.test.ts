@@ -174,6 +174,7 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
   it('encode with prepare: \'segment\' runs the neck, the decoder prefix and creates the per-click session ahead; clicks then run only the suffix', async () => {
     const created: string[] = [];
     const spinAfterRun: Record<string, boolean | undefined> = {};
+    const planBuffers: Record<string, boolean | undefined> = {};
     const spy: Backend = {
       init: () => backend.init(),
       isSupported: () => backend.isSupported(),
@@ -182,10 +183,13 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
         const kind = options?.reuseBuffers ? 'suffix' : 'prefix';
         created.push(kind);
         spinAfterRun[kind] = options?.spinAfterRun;
+        planBuffers[kind] = options?.planBuffers;
         return session;
       },
       createSessionFromFile: async (file, options) => {
-        spinAfterRun[file.split('/').pop()!.split('.')[0]!] = options?.spinAfterRun;
+        const graph = file.split('/').pop()!.split('.')[0]!;
+        spinAfterRun[graph] = options?.spinAfterRun;
+        planBuffers[graph] = options?.planBuffers;
         return backend.createSessionFromFile!(file, options);
       },
     };
@@ -205,6 +209,8 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
       expect(created).toEqual(['suffix']);
       // Graphs run once per image stop their worker threads after each run; the per-click one keeps them ready.
       expect(spinAfterRun).toEqual({ backbone: false, sam_neck: false, prefix: false, suffix: undefined });
+      // and allocate buffers as needed, not as one planned block; the per-click one keeps its plan.
+      expect(planBuffers).toEqual({ backbone: false, sam_neck: false, prefix: false, suffix: undefined });
       const result = await prepared.segment(encoding, click);
       expect(prepared.runCounts()).toMatchObject({ backbone: 2, sam_neck: 2, 'prompt_decoder:prefix': 2, prompt_decoder: 4 });
       expect(created).toEqual(['suffix']);

@@ -139,12 +139,44 @@ interface StagedEntry {
   suffix: SessionSlot;
 }
 
+/** A staged graph as the engine takes it: each stage's bytes and the names that connect them. */
+interface EncodedStages {
+  prefix: Uint8Array;
+  suffix: Uint8Array;
+  prefixInputs: readonly string[];
+  /** The suffix's inputs besides the prefix's results. */
+  suffixInputs: readonly string[];
+  /** The prefix's results the suffix reads. */
+  boundary: readonly string[];
+}
+
+/**
+ * `bytes` with `plan.bound` fixed, split at `plan.perCall` and encoded stage by stage. Only bytes
+ * and names come back: the decoded model's weights are views of `bytes`, so keeping it (or a
+ * closure over it) would hold the whole graph's bytes (16 MB at ViT-B) beside the encoded stages.
+ */
+function encodedStages(bytes: Uint8Array, plan: StagePlan): EncodedStages | undefined {
+  const model = decodeModel(bytes);
+  bindInputs(model, plan.bound);
+  const split = splitAtInputs(model, plan.perCall);
+  if (!split) return undefined;
+  const boundary = new Set(split.boundary);
+  return {
+    prefix: encodeModel(split.prefix),
+    suffix: encodeModel(split.suffix),
+    prefixInputs: split.prefix.graph.inputs.map((input) => input.name),
+    suffixInputs: split.suffix.graph.inputs.map((input) => input.name).filter((name) => !boundary.has(name)),
+    boundary: split.boundary,
+  };
+}
+
 /**
  * Defaults for the sessions of graphs run once per image or text (encoders, a staged graph's prefix),
  * under the caller's own session options: their worker threads stop spinning as each run returns,
- * so they leave the CPU to the per-click session that runs next.
+ * so they leave the CPU to the per-click session that runs next, and their buffers are allocated
+ * as needed rather than as one planned block, which would raise every encode's peak after the first.
  */
-const ONCE_PER_INPUT: SessionOptions = { spinAfterRun: false };
+const ONCE_PER_INPUT: SessionOptions = { spinAfterRun: false, planBuffers: false };
 
 export class GraphRunner {
   readonly bundle: Bundle;
@@ -263,13 +295,11 @@ export class GraphRunner {
     const variant = this.variantOf(graph);
     const externalData = await this.bundle.readExternalData(graph, variant);
     if (externalData.size > 0) return undefined;
-    const model = decodeModel(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), false));
-    bindInputs(model, plan.bound);
-    const split = splitAtInputs(model, plan.perCall);
+    const split = encodedStages(this.#prunedGraph(graph, await this.bundle.readGraph(graph, variant), false), plan);
     if (!split) return undefined;
+    const { prefixInputs, suffixInputs, boundary, suffix: suffixBytes } = split;
     const suffixOptions: SessionOptions = { ...this.#options.sessionOptions, reuseBuffers: true };
-    const prefixSession = await this.backend.createSession(encodeModel(split.prefix), { ...ONCE_PER_INPUT, ...this.#options.sessionOptions });
-    const suffixBytes = encodeModel(split.suffix);
+    const prefixSession = await this.backend.createSession(split.prefix, { ...ONCE_PER_INPUT, ...this.#options.sessionOptions });
     let suffixSession: InferenceSession;
     try {
       suffixSession = await this.backend.createSession(suffixBytes, suffixOptions);
@@ -280,16 +310,15 @@ export class GraphRunner {
     // The encoded suffix is kept for creating it again after a release: deriving it anew from the
     // bundle would leave about twice its size (16 MB at ViT-B) of garbage to collect.
     const createSuffix = (): Promise<InferenceSession> => this.backend.createSession(suffixBytes, suffixOptions);
-    const boundary = new Set(split.boundary);
     const entry: StagedEntry = {
       prefix: prefixSession,
       suffix: new SessionSlot(createSuffix, suffixSession),
       stages: {
-        prefixInputs: split.prefix.graph.inputs.map((input) => input.name),
-        suffixInputs: split.suffix.graph.inputs.map((input) => input.name).filter((name) => !boundary.has(name)),
-        runPrefix: (feeds) => this.#runSession(graph, `${graph}:prefix`, prefixSession, pick(feeds, entry.stages.prefixInputs), split.boundary),
+        prefixInputs,
+        suffixInputs,
+        runPrefix: (feeds) => this.#runSession(graph, `${graph}:prefix`, prefixSession, pick(feeds, prefixInputs), boundary),
         runSuffix: (prefix, feeds, outputNames) =>
-          entry.suffix.use((session) => this.#runSession(graph, graph, session, { ...pick(feeds, entry.stages.suffixInputs), ...prefix }, outputNames)),
+          entry.suffix.use((session) => this.#runSession(graph, graph, session, { ...pick(feeds, suffixInputs), ...prefix }, outputNames)),
       },
     };
     return entry;
