@@ -206,7 +206,9 @@ async function decodeOnce(): Promise<void> {
   const prompt = state.box ? { points, box: state.box } : { points };
   // One clear prompt (a point or a box) is ambiguous: take the best of SAM's three proposals.
   const multimask = points.length + (state.box ? 1 : 0) === 1;
-  const [result, decodeMs] = await timed(() => model.segment(encoding, prompt, { multimask }));
+  // Only the best mask is drawn and no prompt is refined with low-res logits: skipping them lets the
+  // decoder upsample only the tokens over the image.
+  const [result, decodeMs] = await timed(() => model.segment(encoding, prompt, { multimask, bestOnly: true, lowResLogits: false }));
   state.mask = result.masks[result.best];
   state.semantic = undefined;
   ui.timings.decode.textContent = ms(decodeMs);

@@ -30,6 +30,8 @@ interface BenchCommandOptions {
   rawEngine?: boolean;
   /** Encode with `prepare: 'segment'`: the SAM neck and the decoder's image-only stage count as encoding, not as the first prompt. */
   prepare?: boolean;
+  /** Clicks also return their low-res logits, so the decoder upsamples the whole token grid. */
+  lowResLogits?: boolean;
 }
 
 /** The stages of getting masks and labels for one image, in the order they run. */
@@ -138,7 +140,8 @@ interface RunTimes {
   promptMs: number[];
 }
 
-async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: readonly string[], clip: boolean, prepare: boolean): Promise<RunTimes> {
+async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: readonly string[], settings: { clip: boolean; prepare: boolean; lowResLogits: boolean }): Promise<RunTimes> {
+  const { clip, prepare } = settings;
   // Nothing cached between runs: every run pays for the encoder and the text encoder.
   model.clearCaches();
   const points = benchPoints(image, prompts);
@@ -154,12 +157,14 @@ async function oneRun(model: SamClip, image: RgbImage, prompts: number, labels: 
   const encode = lap();
   const cpu = process.cpuUsage(cpuBefore);
   const encodeCpu = (cpu.user + cpu.system) / 1000;
-  // One click → one mask: SamPredictor's three candidates, the best-scoring one at full size.
-  await model.segment(encoding, { points: [points[0]!] }, { multimask: true, bestOnly: true });
+  // One click → one mask: SamPredictor's three candidates, the best-scoring one at full size
+  // (without the low-res logits unless asked: an interactive click needs only the mask).
+  const segmentOptions = { multimask: true, bestOnly: true, lowResLogits: settings.lowResLogits };
+  await model.segment(encoding, { points: [points[0]!] }, segmentOptions);
   const firstPrompt = lap();
   const promptMs: number[] = [];
   for (const point of points.slice(1)) {
-    await model.segment(encoding, { points: [point] }, { multimask: true, bestOnly: true });
+    await model.segment(encoding, { points: [point] }, segmentOptions);
     promptMs.push(lap());
   }
   const decodeAll = promptMs.reduce((sum, ms) => sum + ms, 0);
@@ -186,6 +191,7 @@ interface BenchSettings {
   labels: string[];
   clip: boolean;
   prepare: boolean;
+  lowResLogits: boolean;
 }
 
 async function benchBundle(context: CliContext, location: string, options: BenchCommandOptions, image: RgbImage, settings: BenchSettings): Promise<BundleBench> {
@@ -201,7 +207,7 @@ async function benchBundle(context: CliContext, location: string, options: Bench
     const samples: RunTimes[] = [];
     let coldMs = 0;
     for (let run = 0; run < settings.warmup + settings.runs; run++) {
-      const result = await oneRun(model, image, settings.prompts, settings.labels, settings.clip, settings.prepare);
+      const result = await oneRun(model, image, settings.prompts, settings.labels, settings);
       if (run === 0) coldMs = loadMs + result.stages.total;
       if (run >= settings.warmup) samples.push(result);
     }
@@ -370,6 +376,7 @@ export function registerBenchCommand(program: Command, context: CliContext): voi
     .option('--image <file>', 'image to use (default: the default model\'s stored test image)')
     .option('--no-clip', 'time only the SAM stages (encoder, prompts), so peak memory is that of segmentation')
     .option('--prepare', "encode with prepare: 'segment', so the SAM neck and the prompt decoder's image-only stage count as encoding, not as the first prompt")
+    .option('--low-res-logits', 'clicks also return their low-res logits (what refining a mask with prompt.mask needs), so the decoder upsamples the whole token grid instead of the image\'s part')
     .option('--raw-engine', 'also time the encoder graph as exported on the bare engine (onnxruntime-node for ort-node, onnxruntime-web for ort-wasm) in a child process')
     .option('--json', 'print the measurements as JSON');
   addModelOptions(command, true);
@@ -381,6 +388,7 @@ export function registerBenchCommand(program: Command, context: CliContext): voi
       labels: parseLabels(options.labels),
       clip: options.clip,
       prepare: options.prepare === true,
+      lowResLogits: options.lowResLogits === true,
     };
     const models = [...(options.model ?? []), ...(options.baseline !== undefined ? [options.baseline] : [])];
     if (models.length === 0) models.push(defaultModelLocation());
@@ -412,7 +420,7 @@ export function registerBenchCommand(program: Command, context: CliContext): voi
       return;
     }
     out.write(
-      `samclip bench: ${settings.runs} runs after ${settings.warmup} warm-up, ${settings.prompts} prompts${settings.clip ? ` and ${settings.labels.length} labels` : ' (no CLIP)'} per image${settings.prepare ? " (encoded with prepare: 'segment')" : ''}, ${image.width}×${image.height} image, backend ${[...new Set(results.map((r) => r.backend))].join(', ')}\n`,
+      `samclip bench: ${settings.runs} runs after ${settings.warmup} warm-up, ${settings.prompts} prompts${settings.clip ? ` and ${settings.labels.length} labels` : ' (no CLIP)'} per image${settings.prepare ? " (encoded with prepare: 'segment')" : ''}${settings.lowResLogits ? ', clicks with low-res logits' : ''}, ${image.width}×${image.height} image, backend ${[...new Set(results.map((r) => r.backend))].join(', ')}\n`,
     );
     out.write(formatBenchTable(results));
   });

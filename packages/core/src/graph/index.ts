@@ -6,3 +6,4 @@ export { ONNX_SCHEMA_DESCRIPTOR } from './onnx-schema.js';
 export * from './dead-nodes.js';
 export { hasFloat16Arithmetic, upcastFloat16 } from './float16-upcast.js';
 export { bindInputs, splitAtInputs, type StagedModels } from './stage.js';
+export { cropOutputUpscaling, UPSCALE_GRID_INPUT } from './upscale-crop.js';

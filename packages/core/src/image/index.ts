@@ -35,6 +35,8 @@ export {
   maskLogitsToImageReference,
   thresholdMap,
   maskPlane,
+  paddedMaskPlane,
+  lowResExtentRead,
   maskStats,
   stabilityScore,
   maskIoU,

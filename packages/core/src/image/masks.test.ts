@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { cropMap, maskFromLogits, maskIoU, maskLogitsToImage, maskLogitsToImageReference, maskStats, stabilityScore, thresholdMap, upsampleBilinear, type MaskGeometry } from './masks.js';
+import {
+  cropMap,
+  lowResExtentRead,
+  maskFromLogits,
+  maskIoU,
+  maskLogitsToImage,
+  maskLogitsToImageReference,
+  maskStats,
+  paddedMaskPlane,
+  stabilityScore,
+  thresholdMap,
+  upsampleBilinear,
+  type MaskGeometry,
+} from './masks.js';
 import type { FloatMap } from './types.js';
 
 function randomMap(width: number, height: number, seed: number): FloatMap {
@@ -140,5 +153,48 @@ describe('mask post-processing', () => {
     expect(maskStats({ width: 2, height: 1, data: new Uint8Array(2) })).toEqual({ area: 0, bbox: [0, 0, 0, 0] });
     // > 1: {3, 5}; > −1: {0.5, 3, 5, −0.5} → 2/4
     expect(stabilityScore(Float32Array.from([0.5, 3, 5, -0.5, -2]))).toBe(0.5);
+  });
+});
+
+describe('the part of the low-res map the post-processing reads', () => {
+  /** A smooth random-ish map: blobs above and below 0, so masks have boundaries everywhere. */
+  function logits(size: number, seed: number): FloatMap {
+    const data = new Float32Array(size * size);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) data[y * size + x] = Math.sin((x + seed) / 3.1) * Math.cos((y - seed) / 4.3) * 5 + Math.sin(x * y * 0.01 + seed);
+    return { width: size, height: size, data };
+  }
+
+  // Landscape, portrait, square, sizes whose resized side ends on a token boundary and just past one.
+  const originals: Array<[number, number]> = [[1800, 1200], [1200, 1800], [640, 640], [1024, 688], [1025, 689], [333, 999], [100, 37], [16, 4000]];
+  it.each(originals)('%i×%i: cells outside lowResExtentRead never reach the masks or the logits', (width, height) => {
+    const imageSize = 256;
+    const maskSize = 64;
+    const longest = Math.max(width, height);
+    const inputSize = { width: Math.floor((width * imageSize) / longest + 0.5), height: Math.floor((height * imageSize) / longest + 0.5) };
+    const geometry: MaskGeometry = { imageSize, inputSize, originalSize: { width: Math.min(width, 300), height: Math.min(height, 300) } };
+    const { rows, cols } = lowResExtentRead(geometry, maskSize);
+    expect(rows).toBeGreaterThanOrEqual(Math.ceil((inputSize.height * maskSize) / imageSize));
+    expect(cols).toBeGreaterThanOrEqual(Math.ceil((inputSize.width * maskSize) / imageSize));
+    expect(Math.max(rows, cols)).toBeLessThanOrEqual(maskSize);
+    const map = logits(maskSize, width % 7);
+    // Cells beyond the extent become NaN: any read of one would turn an output value into NaN.
+    const poisoned = { ...map, data: map.data.map((v, i) => (Math.floor(i / maskSize) >= rows || i % maskSize >= cols ? Number.NaN : v)) };
+    const got = maskLogitsToImage(poisoned, geometry);
+    expect(got.data.some(Number.isNaN)).toBe(false);
+    expect(got.data).toEqual(maskLogitsToImage(map, geometry).data);
+    expect(maskLogitsToImageReference(poisoned, geometry).data.some(Number.isNaN)).toBe(false);
+    // The mask path reads the same cells: filled from the extent by paddedMaskPlane, it is unchanged.
+    const cropped = new Float32Array(rows * cols);
+    for (let y = 0; y < rows; y++) cropped.set(map.data.subarray(y * maskSize, y * maskSize + cols), y * cols);
+    expect(maskFromLogits(paddedMaskPlane(cropped, 0, rows, cols, maskSize), geometry).mask).toEqual(maskFromLogits(map, geometry).mask);
+  });
+
+  it('paddedMaskPlane repeats the last row and column, and returns a full plane as it is', () => {
+    const data = Float32Array.of(0, 0, 0, 0, /* plane 1: */ 1, 2, 3, 4);
+    const padded = paddedMaskPlane(data, 1, 2, 2, 3);
+    expect(Array.from(padded.data)).toEqual([1, 2, 2, 3, 4, 4, 3, 4, 4]);
+    const full = paddedMaskPlane(data, 1, 2, 2, 2);
+    expect(full.data).toEqual(Float32Array.of(1, 2, 3, 4));
+    expect(() => paddedMaskPlane(data, 0, 2, 2, 1)).toThrow(/does not fit/);
   });
 });

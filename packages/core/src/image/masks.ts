@@ -524,6 +524,39 @@ export function maskPlane(data: Float32Array, planeIndex: number, height: number
   return { width, height, data: data.subarray(planeIndex * size, (planeIndex + 1) * size) };
 }
 
+/**
+ * How many low-res rows and columns, from the top left, SamPredictor.postprocess_masks reads from
+ * an M×M map for `geometry`: the S×S upsampling's bilinear taps (the position and the next one) for
+ * the resized image's pixels, before the crop. The rest of the map only covers padding.
+ */
+export function lowResExtentRead(geometry: MaskGeometry, maskSize: number): { rows: number; cols: number } {
+  const cellsPerPixel = maskSize / geometry.imageSize;
+  const side = (resized: number): number => {
+    // Input pixel p of the S×S map reads position (p + 0.5)·M/S − 0.5 (floored, at least 0) and the next.
+    const lastRead = Math.max(0, Math.floor((resized - 0.5) * cellsPerPixel - 0.5)) + 1;
+    return Math.min(maskSize, lastRead + 1);
+  };
+  return { rows: side(geometry.inputSize.height), cols: side(geometry.inputSize.width) };
+}
+
+/**
+ * Plane `planeIndex` of [K, height, width] logits, placed at the top left of a size × size map
+ * whose remaining cells repeat the plane's last row and column: the map the post-processing
+ * expects, when the decoder computed only the part of it that {@link lowResExtentRead} reads.
+ */
+export function paddedMaskPlane(data: Float32Array, planeIndex: number, height: number, width: number, size: number): FloatMap {
+  const plane = maskPlane(data, planeIndex, height, width);
+  if (height === size && width === size) return plane;
+  if (height > size || width > size || height === 0 || width === 0) throw new SamClipError('SHAPE', `A ${width}×${height} mask plane does not fit a ${size}×${size} map.`);
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) {
+    const source = plane.data.subarray(Math.min(y, height - 1) * width, Math.min(y, height - 1) * width + width);
+    out.set(source, y * size);
+    out.fill(source[width - 1]!, y * size + width, (y + 1) * size);
+  }
+  return { width: size, height: size, data: out };
+}
+
 export interface MaskStats {
   /** Number of foreground pixels. */
   area: number;

@@ -14,6 +14,7 @@ import { openBundle } from '../bundle/node.js';
 import type { Bundle } from '../bundle/bundle.js';
 import { decodeModel, encodeModel } from '../graph/codec.js';
 import { createTensor } from '../graph/tensor.js';
+import { UPSCALE_GRID_INPUT } from '../graph/upscale-crop.js';
 import type { Tensor } from '../graph/types.js';
 import { maskIoU, thresholdMap } from '../image/masks.js';
 import { loadSamClip } from './node.js';
@@ -167,6 +168,59 @@ describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () =
       expect(samclip.runCounts()['prompt_decoder:prefix']).toBe(2);
     } finally {
       await whole.dispose();
+      await samclip.dispose();
+    }
+  });
+
+  it('without low-res logits, upsamples only the tokens the masks read and returns the same masks', async () => {
+    const grids: number[][] = [];
+    const spy: Backend = {
+      init: () => backend.init(),
+      isSupported: () => backend.isSupported(),
+      createSession: async (bytes, options) => {
+        const session = await backend.createSession(bytes, options);
+        if (!session.inputs.some((input) => input.name === UPSCALE_GRID_INPUT)) return session;
+        return {
+          inputs: session.inputs,
+          outputs: session.outputs,
+          holdsBuffers: session.holdsBuffers,
+          run: (feeds, outputNames) => {
+            grids.push(Array.from((feeds[UPSCALE_GRID_INPUT] as Tensor<'int64'>).data, Number));
+            return session.run(feeds, outputNames);
+          },
+          dispose: () => session.dispose(),
+        } as InferenceSession;
+      },
+    };
+    const registry = new BackendRegistry();
+    registry.register('spy', spy);
+    const samclip = await loadSamClip(FIXTURE, { backend: 'spy', registry });
+    try {
+      const gridSize = bundle.config.gridSize!;
+      for (const [width, height] of [[160, 90], [60, 150], [100, 100]] as const) {
+        const image = { width, height, data: new Uint8Array(width * height * 3).map((_, i) => (i * 31) % 251) };
+        const encoding = await samclip.encode(image);
+        const click = { points: [{ x: width / 3, y: height / 2, label: 'foreground' as const }] };
+        for (const bestOnly of [true, false]) {
+          grids.length = 0;
+          const full = await samclip.segment(encoding, click, { bestOnly, returnLogits: true });
+          const cropped = await samclip.segment(encoding, click, { bestOnly, returnLogits: true, lowResLogits: false });
+          expect(grids).toHaveLength(2);
+          expect(grids[0]).toEqual([gridSize, gridSize]);
+          const [rows, cols] = grids[1]!;
+          // Only the side that is shorter than the grid is cropped, to the tokens under the image.
+          if (width > height) expect([rows! < gridSize, cols]).toEqual([true, gridSize]);
+          else if (height > width) expect([rows, cols! < gridSize]).toEqual([gridSize, true]);
+          else expect([rows, cols]).toEqual([gridSize, gridSize]);
+          expect(cropped.lowResLogits).toEqual([]);
+          expect(full.lowResLogits).toHaveLength(full.masks.length);
+          expect(cropped.scores).toEqual(full.scores);
+          expect(cropped.masks).toEqual(full.masks);
+          expect(cropped.logits).toEqual(full.logits);
+        }
+        encoding.dispose();
+      }
+    } finally {
       await samclip.dispose();
     }
   });

@@ -8,7 +8,7 @@ import type { Bundle } from '../bundle/bundle.js';
 import { SamClipError } from '../errors.js';
 import { decodeModel, encodeModel } from '../graph/codec.js';
 import { bindInputs, splitAtInputs } from '../graph/stage.js';
-import type { Tensor } from '../graph/types.js';
+import type { Model, Tensor } from '../graph/types.js';
 import type { Role } from '../schema/roles.js';
 import { pruneToOutputs } from './prune.js';
 
@@ -44,6 +44,11 @@ export interface StagePlan {
   bound: Readonly<Record<string, Tensor>>;
   /** Inputs that change with every call; the prefix is what reads none of them. */
   perCall: readonly string[];
+  /**
+   * Rewrites the graph after binding, before the split (e.g. cropping the decoder's output upscaling); returns
+   * the per-call inputs it added, which the suffix then declares.
+   */
+  rewrite?: (model: Model) => readonly string[];
 }
 
 /** The feeds a session declares, so callers can pass one set of feeds to either stage. */
@@ -158,7 +163,8 @@ interface EncodedStages {
 function encodedStages(bytes: Uint8Array, plan: StagePlan): EncodedStages | undefined {
   const model = decodeModel(bytes);
   bindInputs(model, plan.bound);
-  const split = splitAtInputs(model, plan.perCall);
+  const added = plan.rewrite?.(model) ?? [];
+  const split = splitAtInputs(model, [...plan.perCall, ...added]);
   if (!split) return undefined;
   const boundary = new Set(split.boundary);
   return {
