@@ -6,25 +6,28 @@
 // 5 warm-up rounds: with one thread that is the graph's cost, which other processes do not inflate.
 // --modes whole,staged also (or only) runs each graph as the SDK runs a click: has_mask_input = 0
 // bound and the part that reads only the image embeddings split off (bindInputs, splitAtInputs),
-// timing the per-click rest.
-//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30] [--modes whole,staged] [--variant fp32]
+// timing the per-click rest. `cropped` is `staged` with the output upscaling cropped to the tokens
+// over the 1800×1200 photo (cropOutputUpscaling, as segment(…, { lowResLogits: false }) runs a click).
+// --threads 2 runs each session with two intra-op threads; the wall-clock median is printed beside the CPU's.
+//   node packages/converter/bench/decoder-graphs.mjs BUNDLE... [--runs 30] [--modes whole,staged,cropped] [--variant fp32] [--threads 1]
 // Run `npm run build` first.
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { bindInputs, createTensor, decodeModel, encodeModel, pruneToOutputs, resizedSizeForLongestSide, splitAtInputs } from '@samclip/core';
+import { bindInputs, createTensor, cropOutputUpscaling, decodeModel, encodeModel, lowResExtentRead, pruneToOutputs, resizedSizeForLongestSide, splitAtInputs } from '@samclip/core';
 import { openBundle } from '@samclip/core/node';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '30' }, modes: { type: 'string', default: 'whole' }, variant: { type: 'string' } },
+  options: { runs: { type: 'string', default: '30' }, modes: { type: 'string', default: 'whole' }, variant: { type: 'string' }, threads: { type: 'string', default: '1' } },
 });
 const runs = Number(values.runs);
 const modes = values.modes.split(',');
-if (positionals.length === 0 || !Number.isInteger(runs) || runs < 1 || modes.some((m) => m !== 'whole' && m !== 'staged')) {
-  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30] [--modes whole,staged] [--variant fp32]');
+const threads = Number(values.threads);
+if (positionals.length === 0 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(threads) || threads < 1 || modes.some((m) => !['whole', 'staged', 'cropped'].includes(m))) {
+  console.error('usage: decoder-graphs.mjs BUNDLE... [--runs 30] [--modes whole,staged,cropped] [--variant fp32] [--threads 1]');
   process.exit(2);
 }
-const sessionOptions = { logSeverityLevel: 3, enableCpuMemArena: false, graphOptimizationLevel: 'all', intraOpNumThreads: 1 };
+const sessionOptions = { logSeverityLevel: 3, enableCpuMemArena: false, graphOptimizationLevel: 'all', intraOpNumThreads: threads };
 
 const sessions = [];
 let feeds;
@@ -48,35 +51,56 @@ for (const dir of positionals) {
   }
   const model = decodeModel(await bundle.readGraph(graph, values.variant ?? bundle.defaultVariant(graph)));
   pruneToOutputs(model, ['iou_predictions', 'low_res_masks']);
-  if (modes.includes('whole')) sessions.push({ dir, mode: 'whole', session: await ort.InferenceSession.create(encodeModel(model), sessionOptions), feeds, cpu: [] });
-  if (!modes.includes('staged')) continue;
+  if (modes.includes('whole')) sessions.push({ dir, mode: 'whole', session: await ort.InferenceSession.create(encodeModel(model), sessionOptions), feeds, cpu: [], wall: [] });
   const maskSize = feeds.mask_input.dims[2];
   bindInputs(model, { has_mask_input: createTensor('float32', [1], [0]), mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)) });
-  const split = splitAtInputs(model, ['point_coords', 'point_labels', 'orig_im_size']);
-  if (!split) throw new Error(`${dir}: the prompt decoder has no image-only part to split off.`);
-  const prefix = await ort.InferenceSession.create(encodeModel(split.prefix), sessionOptions);
-  const prefixOut = await prefix.run({ image_embeddings: feeds.image_embeddings });
-  await prefix.release();
-  const session = await ort.InferenceSession.create(encodeModel(split.suffix), sessionOptions);
-  const stagedFeeds = { ...prefixOut };
-  for (const name of session.inputNames) stagedFeeds[name] ??= feeds[name];
-  sessions.push({ dir, mode: 'staged', session, feeds: stagedFeeds, cpu: [] });
+  const bound = encodeModel(model);
+  for (const mode of modes.filter((m) => m !== 'whole')) {
+    const staged = decodeModel(bound);
+    const perCall = ['point_coords', 'point_labels', 'orig_im_size'];
+    const stageFeeds = { ...feeds };
+    if (mode === 'cropped') {
+      const grid = cropOutputUpscaling(staged);
+      if (!grid) throw new Error(`${dir}: the prompt decoder's output upscaling is not one cropOutputUpscaling recognises.`);
+      perCall.push(grid);
+      // The tokens SamPredictor's post-processing reads for the 1800×1200 photo, as SamClip.segment computes them.
+      const { imageSize } = bundle.manifest.config;
+      const { rows, cols } = lowResExtentRead({ imageSize, inputSize: resizedSizeForLongestSide({ width: 1800, height: 1200 }, imageSize), originalSize: { width: 1800, height: 1200 } }, maskSize);
+      const gridSize = feeds.image_embeddings.dims[2];
+      const cellsPerToken = maskSize / gridSize;
+      stageFeeds[grid] = new ort.Tensor('int64', BigInt64Array.of(BigInt(Math.ceil(rows / cellsPerToken)), BigInt(Math.ceil(cols / cellsPerToken))), [2]);
+    }
+    const split = splitAtInputs(staged, perCall);
+    if (!split) throw new Error(`${dir}: the prompt decoder has no image-only part to split off.`);
+    const prefix = await ort.InferenceSession.create(encodeModel(split.prefix), sessionOptions);
+    const prefixOut = await prefix.run({ image_embeddings: feeds.image_embeddings });
+    await prefix.release();
+    const session = await ort.InferenceSession.create(encodeModel(split.suffix), sessionOptions);
+    const stagedFeeds = { ...prefixOut };
+    for (const name of session.inputNames) stagedFeeds[name] ??= stageFeeds[name];
+    sessions.push({ dir, mode, session, feeds: stagedFeeds, cpu: [], wall: [] });
+  }
 }
 
 const WARMUP = 5;
 for (let round = -WARMUP; round < runs; round++) {
   for (const entry of sessions) {
     const before = process.cpuUsage();
+    const start = performance.now();
     await entry.session.run(entry.feeds);
+    const wall = performance.now() - start;
     const used = process.cpuUsage(before);
-    if (round >= 0) entry.cpu.push((used.user + used.system) / 1000);
+    if (round >= 0) {
+      entry.cpu.push((used.user + used.system) / 1000);
+      entry.wall.push(wall);
+    }
   }
 }
-console.log(`prompt_decoder, one click, one thread, ${runs} interleaved rounds: process CPU ms per click (staged: the per-click part only)`);
-console.log('| bundle | graph | median | min |');
-console.log('|---|---|---|---|');
-for (const { dir, mode, session, cpu } of sessions) {
-  cpu.sort((a, b) => a - b);
-  console.log(`| ${dir} | ${mode} | ${cpu[Math.floor(cpu.length / 2)].toFixed(1)} | ${cpu[0].toFixed(1)} |`);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+console.log(`prompt_decoder, one click, ${threads === 1 ? 'one thread' : `${threads} threads`}, ${runs} interleaved rounds: process CPU ms per click (staged, cropped: the per-click part only)`);
+console.log('| bundle | graph | CPU median | CPU min | wall median |');
+console.log('|---|---|---|---|---|');
+for (const { dir, mode, session, cpu, wall } of sessions) {
+  console.log(`| ${dir} | ${mode} | ${median(cpu).toFixed(1)} | ${Math.min(...cpu).toFixed(1)} | ${median(wall).toFixed(1)} |`);
   await session.release();
 }
