@@ -42,7 +42,8 @@ function constantInt(graph: Graph, producers: ReadonlyMap<string, Node>, name: s
 
 /**
  * Rewrites `model` in place so its output upscaling reads only the top-left rows × columns of the
- * token grid, given by a new int64 [2] input {@link UPSCALE_GRID_INPUT} (the full grid reproduces
+ * token grid, given by a new int64 [2] input {@link UPSCALE_GRID_INPUT} (at most the grid's own
+ * sides; the engine rejects larger ones when it reshapes). The full grid reproduces
  * the graph's outputs exactly; a smaller one makes the low-res masks 4·rows × 4·cols, the top-left
  * part of the full ones, bit for bit). Returns the input's name, or undefined (graph unchanged) when
  * the graph has no token-layout upscaling this rewrite recognises, or already has the input.
@@ -114,11 +115,8 @@ export function cropOutputUpscaling(model: Model): string | undefined {
     node('Concat', [v('keep_batch'), v('cropped_count_1d'), v('rest')], v('token_shape'), [{ name: 'axis', value: { type: 'int', value: 0 } }]),
     node('Reshape', [v('cropped_grid'), v('token_shape')], v('tokens')),
   ];
-  const replacement = new Map([
-    [source, v('tokens')],
-    [heightRoot, v('rows')],
-    [widthRoot, v('cols')],
-  ]);
+  // Every read of the grid's sides in the scope (the export may take them from more than one Shape) becomes the crop's.
+  const replacement = new Map([[source, v('tokens')], ...[...gridSides].map(([name, side]): [string, string] => [name, v(side)])]);
   for (const n of scopeNodes) n.inputs = n.inputs.map((input) => replacement.get(input) ?? input);
   graph.nodes.splice(firstRead, 0, ...cropNodes);
   graph.nodes.unshift(...sideNodes);
