@@ -3,29 +3,20 @@
  * the full grid gives the graph's outputs bit for bit, a smaller one the top-left part of its
  * low-res masks bit for bit; graphs it does not recognise come back unchanged.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backendRegistry } from '../backend/registry.js';
 import type { Backend } from '../backend/types.js';
 import { openBundle } from '../bundle/node.js';
+import { ortNodeBackend, TINY_RANDOM, tinyRandomPresent } from '../test-utils/tiny-random.js';
 import { decodeModel, encodeModel } from './codec.js';
 import { createTensor } from './tensor.js';
 import type { Model, Tensor } from './types.js';
 import { cropOutputUpscaling, UPSCALE_GRID_INPUT } from './upscale-crop.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const FIXTURE = path.join(repoRoot, 'fixtures/tiny-random');
-const present = existsSync(path.join(FIXTURE, 'references/prompt_decoder/input_0.pb'));
-if (!present && process.env.CI) throw new Error(`fixture missing: ${FIXTURE}; generate it with the exporter in tools/ before running CI.`);
-const ORT_NODE_ENTRY = '../../../backend-ort/src/node.js';
-
 function grid(rows: number, cols: number): Tensor {
   return createTensor('int64', [2], BigInt64Array.of(BigInt(rows), BigInt(cols)));
 }
 
-describe.runIf(present)('cropOutputUpscaling (tiny-random prompt decoder, ort-node)', () => {
+describe.runIf(tinyRandomPresent)('cropOutputUpscaling (tiny-random prompt decoder, ort-node)', () => {
   let backend: Backend;
   let bytes: Uint8Array;
   let feeds: Record<string, Tensor>;
@@ -33,10 +24,8 @@ describe.runIf(present)('cropOutputUpscaling (tiny-random prompt decoder, ort-no
   let gridSize: number;
 
   beforeAll(async () => {
-    const { registerOrtNodeBackends } = (await import(/* @vite-ignore */ ORT_NODE_ENTRY)) as { registerOrtNodeBackends(options: Record<string, false>): string[] };
-    registerOrtNodeBackends({ 'ort-node-webgpu': false, 'ort-wasm': false });
-    backend = (await backendRegistry.resolve('ort-node')).backend;
-    const bundle = await openBundle(FIXTURE);
+    backend = await ortNodeBackend();
+    const bundle = await openBundle(TINY_RANDOM);
     bytes = await bundle.readGraph('prompt_decoder');
     feeds = {};
     for (const { name, tensor } of await bundle.references().inputs('prompt_decoder')) feeds[name] = tensor;

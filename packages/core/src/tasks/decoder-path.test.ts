@@ -4,12 +4,10 @@
  * full graph, and the masks `segment` returns (thresholded only near their boundary) equal both
  * the thresholded full-size logits and the graph's own full-size `masks` output.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, InferenceSession } from '../backend/types.js';
-import { BackendRegistry, backendRegistry } from '../backend/registry.js';
+import { BackendRegistry } from '../backend/registry.js';
 import { openBundle } from '../bundle/node.js';
 import type { Bundle } from '../bundle/bundle.js';
 import { decodeModel, encodeModel } from '../graph/codec.js';
@@ -18,13 +16,10 @@ import { UPSCALE_GRID_INPUT } from '../graph/upscale-crop.js';
 import type { Tensor } from '../graph/types.js';
 import { maskIoU, thresholdMap } from '../image/masks.js';
 import { loadSamClip } from './node.js';
+import { ortNodeBackend, TINY_RANDOM, tinyRandomPresent } from '../test-utils/tiny-random.js';
 import { pruneToOutputs } from './prune.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const FIXTURE = path.join(repoRoot, 'fixtures/tiny-random');
-const present = existsSync(path.join(FIXTURE, 'references/prompt_decoder/input_0.pb'));
-if (!present && process.env.CI) throw new Error(`fixture missing: ${FIXTURE}; generate it with the exporter in tools/ before running CI.`);
-const ORT_NODE_ENTRY = '../../../backend-ort/src/node.js';
+const FIXTURE = TINY_RANDOM;
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -33,15 +28,13 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-describe.runIf(present)('prompt decoder fast path (tiny-random, ort-node)', () => {
+describe.runIf(tinyRandomPresent)('prompt decoder fast path (tiny-random, ort-node)', () => {
   let bundle: Bundle;
   let backend: Backend;
   let feeds: Record<string, Tensor>;
 
   beforeAll(async () => {
-    const { registerOrtNodeBackends } = (await import(/* @vite-ignore */ ORT_NODE_ENTRY)) as { registerOrtNodeBackends(options: Record<string, false>): string[] };
-    registerOrtNodeBackends({ 'ort-node-webgpu': false, 'ort-wasm': false });
-    backend = (await backendRegistry.resolve('ort-node')).backend;
+    backend = await ortNodeBackend();
     bundle = await openBundle(FIXTURE);
     feeds = {};
     for (const { name, tensor } of await bundle.references().inputs('prompt_decoder')) feeds[name] = tensor;

@@ -1,0 +1,25 @@
+/**
+ * The tiny-random fixture bundle (fixtures/tiny-random, written by the exporter in tools/) for tests
+ * that run its graphs on onnxruntime-node. Core depends on no engine, so the ort-node backend is
+ * imported from its sources at run time.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backendRegistry } from '../backend/registry.js';
+import type { Backend } from '../backend/types.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const TINY_RANDOM = path.join(repoRoot, 'fixtures/tiny-random');
+/** Whether the fixture is there; under CI a missing fixture is an error, not a skip. */
+export const tinyRandomPresent = existsSync(path.join(TINY_RANDOM, 'references/prompt_decoder/input_0.pb'));
+if (!tinyRandomPresent && process.env.CI) throw new Error(`fixture missing: ${TINY_RANDOM}; generate it with the exporter in tools/ before running CI.`);
+
+const ORT_NODE_ENTRY = '../../../backend-ort/src/node.js';
+
+/** Registers the ort-node backend (without its WebGPU and wasm siblings) and returns it. */
+export async function ortNodeBackend(): Promise<Backend> {
+  const { registerOrtNodeBackends } = (await import(/* @vite-ignore */ ORT_NODE_ENTRY)) as { registerOrtNodeBackends(options: Record<string, false>): string[] };
+  registerOrtNodeBackends({ 'ort-node-webgpu': false, 'ort-wasm': false });
+  return (await backendRegistry.resolve('ort-node')).backend;
+}
