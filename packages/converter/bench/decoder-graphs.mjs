@@ -13,7 +13,7 @@
 // Run `npm run build` first.
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { bindInputs, createTensor, cropOutputUpscaling, decodeModel, encodeModel, lowResExtentRead, pruneToOutputs, resizedSizeForLongestSide, splitAtInputs } from '@samclip/core';
+import { bindInputs, createTensor, cropOutputUpscaling, decodeModel, encodeModel, gridExtentRead, pruneToOutputs, resizedSizeForLongestSide, splitAtInputs } from '@samclip/core';
 import { openBundle } from '@samclip/core/node';
 
 const { values, positionals } = parseArgs({
@@ -65,10 +65,10 @@ for (const dir of positionals) {
       perCall.push(grid);
       // The tokens SamPredictor's post-processing reads for the 1800×1200 photo, as SamClip.segment computes them.
       const { imageSize } = bundle.manifest.config;
-      const { rows, cols } = lowResExtentRead({ imageSize, inputSize: resizedSizeForLongestSide({ width: 1800, height: 1200 }, imageSize), originalSize: { width: 1800, height: 1200 } }, maskSize);
+      const geometry = { imageSize, inputSize: resizedSizeForLongestSide({ width: 1800, height: 1200 }, imageSize), originalSize: { width: 1800, height: 1200 } };
       const gridSize = feeds.image_embeddings.dims[2];
-      const cellsPerToken = maskSize / gridSize;
-      stageFeeds[grid] = new ort.Tensor('int64', BigInt64Array.of(BigInt(Math.ceil(rows / cellsPerToken)), BigInt(Math.ceil(cols / cellsPerToken))), [2]);
+      const { rows, cols } = gridExtentRead(geometry, maskSize, { rows: gridSize, cols: gridSize });
+      stageFeeds[grid] = new ort.Tensor('int64', BigInt64Array.of(BigInt(rows), BigInt(cols)), [2]);
     }
     const split = splitAtInputs(staged, perCall);
     if (!split) throw new Error(`${dir}: the prompt decoder has no image-only part to split off.`);

@@ -43,9 +43,9 @@ function constantInt(graph: Graph, producers: ReadonlyMap<string, Node>, name: s
 /**
  * Rewrites `model` in place so its output upscaling reads only the top-left rows × columns of the
  * token grid, given by a new int64 [2] input {@link UPSCALE_GRID_INPUT} (at most the grid's own
- * sides; the engine rejects larger ones when it reshapes). The full grid reproduces
- * the graph's outputs exactly; a smaller one makes the low-res masks 4·rows × 4·cols, the top-left
- * part of the full ones, bit for bit). Returns the input's name, or undefined (graph unchanged) when
+ * sides; the engine rejects larger ones when it reshapes). The full grid reproduces the graph's
+ * outputs exactly; a smaller one makes the low-res masks 4·rows × 4·cols, the top-left part of the
+ * full ones, bit for bit. Returns the input's name, or undefined (graph unchanged) when
  * the graph has no token-layout upscaling this rewrite recognises, or already has the input.
  */
 export function cropOutputUpscaling(model: Model): string | undefined {

@@ -37,6 +37,7 @@ export {
   maskPlane,
   paddedMaskPlane,
   lowResExtentRead,
+  gridExtentRead,
   maskStats,
   stabilityScore,
   maskIoU,

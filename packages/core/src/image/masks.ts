@@ -540,6 +540,15 @@ export function lowResExtentRead(geometry: MaskGeometry, maskSize: number): { ro
 }
 
 /**
+ * {@link lowResExtentRead} in embedding tokens: the top-left rows × columns of a `grid` whose tokens
+ * each cover maskSize / grid low-res cells on a side (what a decoder's upscaling must compute).
+ */
+export function gridExtentRead(geometry: MaskGeometry, maskSize: number, grid: { rows: number; cols: number }): { rows: number; cols: number } {
+  const { rows, cols } = lowResExtentRead(geometry, maskSize);
+  return { rows: Math.min(grid.rows, Math.ceil((rows * grid.rows) / maskSize)), cols: Math.min(grid.cols, Math.ceil((cols * grid.cols) / maskSize)) };
+}
+
+/**
  * Plane `planeIndex` of [K, height, width] logits, placed at the top left of a size × size map
  * whose remaining cells repeat the plane's last row and column: the map the post-processing
  * expects, when the decoder computed only the part of it that {@link lowResExtentRead} reads.

@@ -27,7 +27,7 @@ import { createTensor } from '../graph/tensor.js';
 import { cropOutputUpscaling, UPSCALE_GRID_INPUT } from '../graph/upscale-crop.js';
 import type { Tensor } from '../graph/types.js';
 import { loadImage, type ImageInput, type ImageLimits } from '../image/convert.js';
-import { lowResExtentRead, maskFromLogits, maskLogitsToImage, maskPlane, maskStats, paddedMaskPlane, stabilityScore, thresholdMap, type MaskGeometry } from '../image/masks.js';
+import { gridExtentRead, maskFromLogits, maskLogitsToImage, maskPlane, maskStats, paddedMaskPlane, stabilityScore, thresholdMap, type MaskGeometry } from '../image/masks.js';
 import { preprocessForClip, preprocessForSam, resizedSizeForLongestSide } from '../image/preprocess.js';
 import { resampleMethod } from '../image/resample.js';
 import { encodeRleString, type CocoRleString } from '../image/rle.js';
@@ -547,17 +547,12 @@ export class SamClip {
 
   /**
    * The token rows and columns the staged decoder upsamples: the whole grid, or with `cropToImage`
-   * those whose low-res cells the masks read (lowResExtentRead), each token being maskSize / grid
-   * cells on a side.
+   * those whose low-res cells the masks read (gridExtentRead).
    */
   #upscaleGrid(encoding: ImageEncoding, embeddings: Tensor, maskSize: number, cropToImage: boolean): Tensor {
-    const gridRows = embeddings.dims[2] ?? 0;
-    const gridCols = embeddings.dims[3] ?? 0;
-    if (!cropToImage || gridRows === 0 || gridCols === 0) return createTensor('int64', [2], BigInt64Array.of(BigInt(gridRows), BigInt(gridCols)));
-    const { rows, cols } = lowResExtentRead(this.#maskGeometry(encoding), maskSize);
-    const tokenRows = Math.min(gridRows, Math.ceil(rows / (maskSize / gridRows)));
-    const tokenCols = Math.min(gridCols, Math.ceil(cols / (maskSize / gridCols)));
-    return createTensor('int64', [2], BigInt64Array.of(BigInt(tokenRows), BigInt(tokenCols)));
+    const grid = { rows: embeddings.dims[2]!, cols: embeddings.dims[3]! };
+    const { rows, cols } = cropToImage ? gridExtentRead(this.#maskGeometry(encoding), maskSize, grid) : grid;
+    return createTensor('int64', [2], BigInt64Array.of(BigInt(rows), BigInt(cols)));
   }
 
   /**
