@@ -62,6 +62,21 @@ def test_vit_b_parameter_counts():
     assert text == 123_650_305  # OpenCLIP ViT-L/14 text tower incl. logit_scale
 
 
+def test_transformer_final_attention_for_the_output_tokens_only():
+    """With `output_tokens` the final token→image attention updates the first tokens only: the same
+    values for them, none for the prompt tokens after them, and the same image tokens."""
+    torch.manual_seed(0)
+    m = build_random_models("sam-clip", VIT_B, 0).samclip
+    transformer = m.mask_decoder.transformer.eval()
+    image, pe, tokens = torch.randn(1, 256, 64, 64), torch.randn(1, 256, 64, 64), torch.randn(1, 7, 256)
+    with torch.no_grad():
+        all_queries, all_keys = transformer(image, pe, tokens)
+        queries, keys = transformer(image, pe, tokens, output_tokens=5)
+    assert all_queries.shape == (1, 7, 256) and queries.shape == (1, 5, 256)
+    assert torch.allclose(queries, all_queries[:, :5], atol=1e-6, rtol=0), float((queries - all_queries[:, :5]).abs().max())
+    assert torch.equal(keys, all_keys)
+
+
 def test_decoder_export_form_computes_the_same_decoder():
     """The exporter's form of the prompt decoder (export_form.decoder_export_form: few-token
     cross-attentions, upscaling in the token layout, the mask branch on demand) is the same

@@ -64,9 +64,10 @@ class MaskDecoder(nn.Module):
     LayerNorm2d a LayerNormalization over the last axis, and the sub-pixels are interleaved into the
     image layout only once, after the hypernetwork product, on the K masks instead of the 32-channel
     embedding. Engines run these MatMuls faster than ConvTranspose and need no NCHW/NHWC reorders.
+    The transformer's final attention then updates only the IoU and mask tokens, the ones read after it.
     """
 
-    #: Upscale in the token layout (export only).
+    #: Upscale in the token layout, final attention for the output tokens only (export only).
     export_form = False
 
     def __init__(self, transformer_dim: int, cfg: SamDecoderConfig) -> None:
@@ -122,7 +123,8 @@ class MaskDecoder(nn.Module):
         pos_src = image_pe.expand(src.shape[0], -1, -1, -1)
         b, c, h, w = src.shape
 
-        hs, src = self.transformer(src, pos_src, tokens)
+        # The export form's final attention updates only the output tokens (the IoU and mask tokens).
+        hs, src = self.transformer(src, pos_src, tokens, output_tokens=1 + self.num_mask_tokens if self.export_form else None)
         iou_token_out = hs[:, 0, :]
         mask_tokens_out = hs[:, 1 : (1 + self.num_mask_tokens), :]
         hyper_in = torch.stack(

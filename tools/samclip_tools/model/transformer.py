@@ -1,7 +1,7 @@
 """SAM's TwoWayTransformer, key-compatible with Meta's `mask_decoder.transformer.*`."""
 
 import math
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import nn
@@ -144,13 +144,21 @@ class TwoWayTransformer(nn.Module):
         self.final_attn_token_to_image = Attention(embedding_dim, num_heads, downsample_rate=attention_downsample_rate)
         self.norm_final_attn = nn.LayerNorm(embedding_dim)
 
-    def forward(self, image_embedding: torch.Tensor, image_pe: torch.Tensor, point_embedding: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, image_embedding: torch.Tensor, image_pe: torch.Tensor, point_embedding: torch.Tensor, output_tokens: Optional[int] = None
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Meta's TwoWayTransformer.forward. With `output_tokens` the final token-to-image attention runs for
+        the first that many tokens only, and only they come back: each token attends to the image on its own,
+        so theirs are the same, and the mask decoder reads no other (the prompt tokens' last update is unused)."""
         image_embedding = image_embedding.flatten(2).permute(0, 2, 1)
         image_pe = image_pe.flatten(2).permute(0, 2, 1)
         queries = point_embedding
         keys = image_embedding
         for layer in self.layers:
             queries, keys = layer(queries=queries, keys=keys, query_pe=point_embedding, key_pe=image_pe)
+        if output_tokens is not None:
+            queries = queries[:, :output_tokens]
+            point_embedding = point_embedding[:, :output_tokens]
         q = queries + point_embedding
         k = keys + image_pe
         queries = self.norm_final_attn(queries + self.final_attn_token_to_image(q=q, k=k, v=keys))
