@@ -7,3 +7,4 @@ export * from './dead-nodes.js';
 export { hasFloat16Arithmetic, upcastFloat16 } from './float16-upcast.js';
 export { bindInputs, splitAtInputs, type StagedModels } from './stage.js';
 export { cropOutputUpscaling, UPSCALE_GRID_INPUT } from './upscale-crop.js';
+export { BEST_MULTIMASK, selectUpscaledMasks, UPSCALE_MASKS_INPUT, UPSCALED_MASKS_OUTPUT } from './mask-select.js';
