@@ -84,7 +84,8 @@ describe.runIf(tinyRandomPresent)('prompt decoder fast path (tiny-random, ort-no
       const result = await samclip.segment(image, { points: [{ x: 40, y: 30, label: 'foreground' }] });
       expect(result.masks).toHaveLength(3);
       const decoder = created.find((c) => c.inputs.includes('point_coords'));
-      expect(decoder?.outputs.sort()).toEqual(['iou_predictions', 'low_res_masks']);
+      // Pruned to the low-res logits and scores, plus which masks the click upscaled (selectUpscaledMasks).
+      expect(decoder?.outputs.sort()).toEqual(['iou_predictions', 'low_res_masks', 'upscaled_masks']);
       expect(created.find((c) => c.outputs.includes('backbone_features'))).toBeDefined();
     } finally {
       await samclip.dispose();
@@ -116,7 +117,7 @@ describe.runIf(tinyRandomPresent)('prompt decoder fast path (tiny-random, ort-no
       expect(fromFiles.sort()).toEqual(['backbone', 'sam_neck'].map((graph) => bundle.variant(graph).file).sort());
       // The decoder, staged for a click without a mask: its image-only prefix, then the pruned rest.
       expect(fromBytes).toHaveLength(2);
-      expect(fromBytes[1]).toEqual(['iou_predictions', 'low_res_masks']);
+      expect(fromBytes[1]).toEqual(['iou_predictions', 'low_res_masks', 'upscaled_masks']);
     } finally {
       await samclip.dispose();
     }

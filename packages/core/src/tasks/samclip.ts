@@ -24,6 +24,7 @@ import { loadBundle, type BundleLocation, type LoadBundleOptions } from '../bund
 import type { ClipPreprocess, SamPreprocess } from '../bundle/manifest.js';
 import { SamClipError } from '../errors.js';
 import { createTensor } from '../graph/tensor.js';
+import { BEST_MULTIMASK, selectUpscaledMasks, UPSCALE_MASKS_INPUT, UPSCALED_MASKS_OUTPUT } from '../graph/mask-select.js';
 import { cropOutputUpscaling, UPSCALE_GRID_INPUT } from '../graph/upscale-crop.js';
 import type { Tensor } from '../graph/types.js';
 import { loadImage, type ImageInput, type ImageLimits } from '../image/convert.js';
@@ -195,6 +196,13 @@ export interface EverythingMask {
 const DECODER_OUTPUTS = ['iou_predictions', 'low_res_masks'] as const;
 
 /**
+ * The masks a prompt_decoder predicts where it predicts more than one: the role's contract has K = 4
+ * (the single-mask output, then the three multimask ones) or 1, and only multi-mask graphs take
+ * `upscale_masks` (selectUpscaledMasks).
+ */
+const ALL_MASKS = [0, 1, 2, 3] as const;
+
+/**
  * Dropped clicks in `prepare: 'segment'`. A fresh per-click session is slow twice: onnxruntime
  * allocates each buffer on the first run and records their layout, then allocates that layout as
  * one block on the second, whose pages fault in as it is first written. At ViT-B on a 2-core CPU the
@@ -213,10 +221,7 @@ function noMaskPromptPlan(maskSize: number): StagePlan {
     key: `no-mask-${maskSize}`,
     bound: { has_mask_input: createTensor('float32', [1], [0]), mask_input: createTensor('float32', [1, 1, maskSize, maskSize], new Float32Array(maskSize * maskSize)) },
     perCall: ['point_coords', 'point_labels', 'orig_im_size'],
-    rewrite: (model) => {
-      const grid = cropOutputUpscaling(model);
-      return grid ? [grid] : [];
-    },
+    rewrite: (model) => [cropOutputUpscaling(model), selectUpscaledMasks(model)].filter((input) => input !== undefined),
   };
 }
 
@@ -509,7 +514,8 @@ export class SamClip {
     encoding: ImageEncoding,
     prompt: SamPrompt | SamDecoderInputs,
     cropToImage = false,
-  ): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number; lowResSize: { height: number; width: number } }> {
+    masks: readonly number[] = ALL_MASKS,
+  ): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number; lowResSize: { height: number; width: number }; planes: number[] }> {
     const graph = this.#graph('prompt_decoder', 'Segmentation');
     const maskSize = this.#configValue('maskInputSize', graph);
     const inputs = 'pointCoords' in prompt ? prompt : this.#promptInputs(encoding.originalSize, prompt);
@@ -526,7 +532,9 @@ export class SamClip {
       const prefix = await encoding.memo(`prompt_decoder_prefix:${graph}`, () => staged.runPrefix({ image_embeddings: embeddings }));
       const feeds: Record<string, Tensor> = { image_embeddings: embeddings, ...promptFeeds };
       if (staged.suffixInputs.includes(UPSCALE_GRID_INPUT)) feeds[UPSCALE_GRID_INPUT] = this.#upscaleGrid(encoding, embeddings, maskSize, cropToImage);
-      out = await staged.runSuffix(prefix, feeds, DECODER_OUTPUTS);
+      const selects = staged.suffixInputs.includes(UPSCALE_MASKS_INPUT);
+      if (selects) feeds[UPSCALE_MASKS_INPUT] = createTensor('int64', [masks.length], BigInt64Array.from(masks, BigInt));
+      out = await staged.runSuffix(prefix, feeds, selects ? [...DECODER_OUTPUTS, UPSCALED_MASKS_OUTPUT] : DECODER_OUTPUTS);
     } else {
       out = await this.#runner.run(
         graph,
@@ -542,7 +550,11 @@ export class SamClip {
     const iou = float32Output(out, 'iou_predictions', graph);
     const lowRes = float32Output(out, 'low_res_masks', graph);
     const lowResSize = { height: lowRes.dims[2] ?? maskSize, width: lowRes.dims[3] ?? maskSize };
-    return { iou: iou.data, lowRes: lowRes.data, count: iou.dims[1] ?? iou.data.length, maskSize, lowResSize };
+    const count = iou.dims[1] ?? iou.data.length;
+    // Which mask each low-res plane is: those upscale_masks named (−1 resolved by the graph), else all of them.
+    const selected = out[UPSCALED_MASKS_OUTPUT];
+    const planes = selected ? Array.from(selected.data as BigInt64Array, Number) : Array.from({ length: lowRes.dims[1] ?? count }, (_, i) => i);
+    return { iou: iou.data, lowRes: lowRes.data, count, maskSize, lowResSize, planes };
   }
 
   /**
@@ -564,7 +576,8 @@ export class SamClip {
   async #prepareSegment(encoding: ImageEncoding): Promise<void> {
     const { width, height } = encoding.originalSize;
     const centre: SamPrompt = { points: [{ x: width / 2, y: height / 2, label: 'foreground' }] };
-    for (let run = 0; run < PREPARE_CLICKS; run++) await this.#decode(encoding, centre);
+    // As an interactive click runs (the best mask only), so the session's buffers fit the user's clicks.
+    for (let run = 0; run < PREPARE_CLICKS; run++) await this.#decode(encoding, centre, false, [BEST_MULTIMASK]);
   }
 
   /**
@@ -578,16 +591,19 @@ export class SamClip {
     const inputs = this.#promptInputs(pixels instanceof ImageEncoding ? pixels.originalSize : { width: pixels.width, height: pixels.height }, prompt);
     const encoding = await this.encode(pixels);
     const withLowRes = options.lowResLogits ?? true;
-    const { iou, lowRes, count, maskSize, lowResSize } = await this.#decode(encoding, inputs, !withLowRes);
     const multimask = options.multimask ?? true;
+    // Only the masks returned are upsampled; with bestOnly the graph picks the best multimask output.
+    const wanted = multimask ? (options.bestOnly ? [BEST_MULTIMASK] : [1, 2, 3]) : [0];
+    const { iou, lowRes, count, maskSize, lowResSize, planes } = await this.#decode(encoding, inputs, !withLowRes, wanted);
     // Meta's export puts the single-mask output first, then the three multimask outputs.
     const candidates = count === 1 ? [0] : multimask ? [1, 2, 3].filter((i) => i < count) : [0];
-    const indices = options.bestOnly ? [candidates[argmax(candidates.map((i) => iou[i]!))]!] : candidates;
+    const graphChoice = options.bestOnly && planes.length === 1 && candidates.includes(planes[0]!) ? planes[0] : undefined;
+    const indices = options.bestOnly ? [graphChoice ?? candidates[argmax(candidates.map((i) => iou[i]!))]!] : candidates;
     const geometry = this.#maskGeometry(encoding);
     const result: SegmentResult = { masks: [], scores: [], best: 0, lowResLogits: [] };
     if (options.returnLogits) result.logits = [];
     for (const index of indices) {
-      const plane = paddedMaskPlane(lowRes, index, lowResSize.height, lowResSize.width, maskSize);
+      const plane = paddedMaskPlane(lowRes, planes.indexOf(index), lowResSize.height, lowResSize.width, maskSize);
       if (result.logits) {
         const logits = maskLogitsToImage(plane, geometry);
         result.masks.push(thresholdMap(logits, 0));
@@ -880,13 +896,13 @@ export class SamClip {
     for (let p = 0; p < total; p++) {
       if (options.signal?.aborted) throw cancelled(p, 'decoding the point grid');
       const point = { x: grid[p * 2]! * width, y: grid[p * 2 + 1]! * height };
-      const { iou, lowRes, count, maskSize } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] });
+      const { iou, lowRes, count, maskSize, planes } = await this.#decode(encoding, { points: [{ ...point, label: 'foreground' }] }, false, [1, 2, 3]);
       // Low-res cells over the resized image (the rest is padding).
       const validW = Math.min(maskSize, Math.ceil((encoding.inputSize.width * maskSize) / geometry.imageSize));
       const validH = Math.min(maskSize, Math.ceil((encoding.inputSize.height * maskSize) / geometry.imageSize));
       for (const k of count === 1 ? [0] : [1, 2, 3].filter((i) => i < count)) {
         if (!(iou[k]! > predIou)) continue;
-        const plane = maskPlane(lowRes, k, maskSize, maskSize);
+        const plane = maskPlane(lowRes, planes.indexOf(k), maskSize, maskSize);
         const valid = new Float32Array(validW * validH);
         for (let y = 0; y < validH; y++) valid.set(plane.data.subarray(y * maskSize, y * maskSize + validW), y * validW);
         const stability = stabilityScore(valid, 0, stabilityOffset);
