@@ -5,9 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/types.js';
-import { openBundle } from '../bundle/node.js';
 import { argmax } from '../tasks/math.js';
-import { ortNodeBackend, TINY_RANDOM, tinyRandomPresent } from '../test-utils/tiny-random.js';
+import { tinyRandomDecoder, tinyRandomPresent } from '../test-utils/tiny-random.js';
 import { decodeModel, encodeModel } from './codec.js';
 import { BEST_MULTIMASK, selectUpscaledMasks, UPSCALE_MASKS_INPUT, UPSCALED_MASKS_OUTPUT } from './mask-select.js';
 import { createTensor } from './tensor.js';
@@ -33,17 +32,7 @@ describe.runIf(tinyRandomPresent)('selectUpscaledMasks (tiny-random prompt decod
   let reference: Record<string, Tensor<'float32'>>;
 
   beforeAll(async () => {
-    backend = await ortNodeBackend();
-    const bundle = await openBundle(TINY_RANDOM);
-    bytes = await bundle.readGraph('prompt_decoder');
-    feeds = {};
-    for (const { name, tensor } of await bundle.references().inputs('prompt_decoder')) feeds[name] = tensor;
-    const session = await backend.createSession(bytes);
-    try {
-      reference = (await session.run(feeds)) as Record<string, Tensor<'float32'>>;
-    } finally {
-      await session.dispose();
-    }
+    ({ backend, bytes, feeds, reference } = await tinyRandomDecoder());
   });
 
   async function runRewritten(rewrite: (model: Model) => void, extra: Record<string, Tensor>): Promise<Record<string, Tensor>> {

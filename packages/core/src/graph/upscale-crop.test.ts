@@ -5,8 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/types.js';
-import { openBundle } from '../bundle/node.js';
-import { ortNodeBackend, TINY_RANDOM, tinyRandomPresent } from '../test-utils/tiny-random.js';
+import { tinyRandomDecoder, tinyRandomPresent } from '../test-utils/tiny-random.js';
 import { decodeModel, encodeModel } from './codec.js';
 import { createTensor } from './tensor.js';
 import type { Model, Tensor } from './types.js';
@@ -24,18 +23,8 @@ describe.runIf(tinyRandomPresent)('cropOutputUpscaling (tiny-random prompt decod
   let gridSize: number;
 
   beforeAll(async () => {
-    backend = await ortNodeBackend();
-    const bundle = await openBundle(TINY_RANDOM);
-    bytes = await bundle.readGraph('prompt_decoder');
-    feeds = {};
-    for (const { name, tensor } of await bundle.references().inputs('prompt_decoder')) feeds[name] = tensor;
+    ({ backend, bytes, feeds, reference } = await tinyRandomDecoder());
     gridSize = feeds.image_embeddings!.dims[2]!;
-    const session = await backend.createSession(bytes);
-    try {
-      reference = (await session.run(feeds)) as Record<string, Tensor<'float32'>>;
-    } finally {
-      await session.dispose();
-    }
   });
 
   async function runCropped(rows: number, cols: number): Promise<Record<string, Tensor<'float32'>>> {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendRegistry } from '../backend/registry.js';
 import type { Backend } from '../backend/types.js';
+import { openBundle } from '../bundle/node.js';
+import type { Tensor } from '../graph/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const TINY_RANDOM = path.join(repoRoot, 'fixtures/tiny-random');
@@ -22,4 +24,26 @@ export async function ortNodeBackend(): Promise<Backend> {
   const { registerOrtNodeBackends } = (await import(/* @vite-ignore */ ORT_NODE_ENTRY)) as { registerOrtNodeBackends(options: Record<string, false>): string[] };
   registerOrtNodeBackends({ 'ort-node-webgpu': false, 'ort-wasm': false });
   return (await backendRegistry.resolve('ort-node')).backend;
+}
+
+/** The fixture's prompt_decoder: its bytes, the stored reference inputs, and what ort-node outputs for them. */
+export interface TinyRandomDecoder {
+  backend: Backend;
+  bytes: Uint8Array;
+  feeds: Record<string, Tensor>;
+  reference: Record<string, Tensor<'float32'>>;
+}
+
+export async function tinyRandomDecoder(): Promise<TinyRandomDecoder> {
+  const backend = await ortNodeBackend();
+  const bundle = await openBundle(TINY_RANDOM);
+  const bytes = await bundle.readGraph('prompt_decoder');
+  const feeds: Record<string, Tensor> = {};
+  for (const { name, tensor } of await bundle.references().inputs('prompt_decoder')) feeds[name] = tensor;
+  const session = await backend.createSession(bytes);
+  try {
+    return { backend, bytes, feeds, reference: (await session.run(feeds)) as Record<string, Tensor<'float32'>> };
+  } finally {
+    await session.dispose();
+  }
 }
