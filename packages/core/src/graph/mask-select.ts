@@ -13,7 +13,8 @@
  * [B, K, C] come into the scope through a Transpose and whose mask count is read from their
  * shape. Other graphs are left alone.
  */
-import type { Graph, Initializer, Model, Node } from './types.js';
+import { defaultOpset, int64Initializer, singleOutputNode, UPSCALING_SCOPE } from './token-upscaling.js';
+import type { Graph, Model, Node } from './types.js';
 
 /** The graph input the rewrite adds: int64 [n], the masks to upscale, in order; −1 stands for the best multimask output. */
 export const UPSCALE_MASKS_INPUT = 'upscale_masks';
@@ -22,18 +23,11 @@ export const UPSCALED_MASKS_OUTPUT = 'upscaled_masks';
 /** In {@link UPSCALE_MASKS_INPUT}: the multimask output (1…K−1) with the highest predicted IoU, the first of equals. */
 export const BEST_MULTIMASK = -1;
 
-const UPSCALING_SCOPE = '/output_upscaling_token_layout/';
 const SELECT_SCOPE = '/upscale_select/';
 const IOU_OUTPUT = 'iou_predictions';
 const MASKS_OUTPUT = 'low_res_masks';
 
-function int64(name: string, values: bigint[], dims: number[] = [values.length]): Initializer {
-  return { name, dtype: 'int64', dims, data: BigInt64Array.from(values) };
-}
 
-function node(opType: string, inputs: string[], output: string, attributes: Node['attributes'] = []): Node {
-  return { name: output, opType, domain: '', inputs, outputs: [output], attributes };
-}
 
 /** The number of masks the graph predicts, from the IoU output's declared shape, else undefined. */
 function declaredMaskCount(graph: Graph): number | undefined {
@@ -53,7 +47,7 @@ function declaredMaskCount(graph: Graph): number | undefined {
  */
 export function selectUpscaledMasks(model: Model): string | undefined {
   const graph = model.graph;
-  const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const opset = defaultOpset(model);
   // Slice takes its bounds as inputs from opset 10 on, ArgMax its select_last_index from 12.
   if (opset < 12 || graph.inputs.some((input) => input.name === UPSCALE_MASKS_INPUT)) return undefined;
   const maskCount = declaredMaskCount(graph);
@@ -74,24 +68,24 @@ export function selectUpscaledMasks(model: Model): string | undefined {
 
   const v = (name: string): string => `${SELECT_SCOPE}${name}`;
   graph.initializers.push(
-    int64(v('multimask_first'), [1n]),
-    int64(v('multimask_end'), [BigInt(maskCount)]),
-    int64(v('mask_axis'), [1n]),
-    int64(v('one'), [1n], []),
-    int64(v('zero'), [0n], []),
+    int64Initializer(v('multimask_first'), [1n]),
+    int64Initializer(v('multimask_end'), [BigInt(maskCount)]),
+    int64Initializer(v('mask_axis'), [1n]),
+    int64Initializer(v('one'), [1n], []),
+    int64Initializer(v('zero'), [0n], []),
   );
   const selectNodes: Node[] = [
-    node('Slice', [IOU_OUTPUT, v('multimask_first'), v('multimask_end'), v('mask_axis')], v('multimask_iou')),
+    singleOutputNode('Slice', [IOU_OUTPUT, v('multimask_first'), v('multimask_end'), v('mask_axis')], v('multimask_iou')),
     // The first of equal maxima, as the SDK's argmax picks when it chooses the best itself.
-    node('ArgMax', [v('multimask_iou')], v('best_in_multimask'), [
+    singleOutputNode('ArgMax', [v('multimask_iou')], v('best_in_multimask'), [
       { name: 'axis', value: { type: 'int', value: 1 } },
       { name: 'keepdims', value: { type: 'int', value: 0 } },
       { name: 'select_last_index', value: { type: 'int', value: 0 } },
     ]),
-    node('Add', [v('best_in_multimask'), v('one')], v('best')),
-    node('Less', [UPSCALE_MASKS_INPUT, v('zero')], v('wants_best')),
-    node('Where', [v('wants_best'), v('best'), UPSCALE_MASKS_INPUT], UPSCALED_MASKS_OUTPUT),
-    node('Gather', [vectors, UPSCALED_MASKS_OUTPUT], v('vectors'), [{ name: 'axis', value: { type: 'int', value: 1 } }]),
+    singleOutputNode('Add', [v('best_in_multimask'), v('one')], v('best')),
+    singleOutputNode('Less', [UPSCALE_MASKS_INPUT, v('zero')], v('wants_best')),
+    singleOutputNode('Where', [v('wants_best'), v('best'), UPSCALE_MASKS_INPUT], UPSCALED_MASKS_OUTPUT),
+    singleOutputNode('Gather', [vectors, UPSCALED_MASKS_OUTPUT], v('vectors'), [{ name: 'axis', value: { type: 'int', value: 1 } }]),
   ];
   for (const n of scopeNodes) n.inputs = n.inputs.map((input) => (input === vectors ? v('vectors') : input));
   graph.nodes.splice(firstRead, 0, ...selectNodes);

@@ -15,21 +15,15 @@
  */
 import { getAttributeValue } from './query.js';
 import { initializerToTensor } from './tensor.js';
-import type { Graph, Initializer, Model, Node } from './types.js';
+import { defaultOpset, int64Initializer, singleOutputNode, UPSCALING_SCOPE } from './token-upscaling.js';
+import type { Graph, Model, Node } from './types.js';
 
 /** The graph input the rewrite adds: int64 [2], the token rows and columns to upscale from the top left. */
 export const UPSCALE_GRID_INPUT = 'upscale_grid';
 
-const UPSCALING_SCOPE = '/output_upscaling_token_layout/';
 const CROP_SCOPE = '/upscale_crop/';
 
-function int64(name: string, values: number[], dims: number[] = [values.length]): Initializer {
-  return { name, dtype: 'int64', dims, data: BigInt64Array.from(values, BigInt) };
-}
 
-function node(opType: string, inputs: string[], output: string, attributes: Node['attributes'] = []): Node {
-  return { name: output, opType, domain: '', inputs, outputs: [output], attributes };
-}
 
 /** The single integer an initializer or Constant node holds, else undefined. */
 function constantInt(graph: Graph, producers: ReadonlyMap<string, Node>, name: string): number | undefined {
@@ -50,7 +44,7 @@ function constantInt(graph: Graph, producers: ReadonlyMap<string, Node>, name: s
  */
 export function cropOutputUpscaling(model: Model): string | undefined {
   const graph = model.graph;
-  const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const opset = defaultOpset(model);
   // Unsqueeze and Slice take their axes as inputs from opset 13 on.
   if (opset < 13 || graph.inputs.some((input) => input.name === UPSCALE_GRID_INPUT)) return undefined;
   const producers = new Map<string, Node>();
@@ -92,28 +86,28 @@ export function cropOutputUpscaling(model: Model): string | undefined {
 
   const v = (name: string): string => `${CROP_SCOPE}${name}`;
   graph.initializers.push(
-    int64(v('zero'), [0], []),
-    int64(v('one'), [1], []),
-    int64(v('axis0'), [0]),
-    int64(v('grid_axes'), [1, 2]),
-    int64(v('grid_origin'), [0, 0]),
-    int64(v('keep_batch'), [0]),
-    int64(v('rest'), [-1]),
+    int64Initializer(v('zero'), [0], []),
+    int64Initializer(v('one'), [1], []),
+    int64Initializer(v('axis0'), [0]),
+    int64Initializer(v('grid_axes'), [1, 2]),
+    int64Initializer(v('grid_origin'), [0, 0]),
+    int64Initializer(v('keep_batch'), [0]),
+    int64Initializer(v('rest'), [-1]),
   );
-  const unsqueeze = (input: string, output: string): Node => node('Unsqueeze', [input, v('axis0')], output);
+  const unsqueeze = (input: string, output: string): Node => singleOutputNode('Unsqueeze', [input, v('axis0')], output);
   // rows and cols read only the new input, so they go first: scope nodes that compute shapes run early.
-  const sideNodes: Node[] = [node('Gather', [UPSCALE_GRID_INPUT, v('zero')], v('rows')), node('Gather', [UPSCALE_GRID_INPUT, v('one')], v('cols'))];
+  const sideNodes: Node[] = [singleOutputNode('Gather', [UPSCALE_GRID_INPUT, v('zero')], v('rows')), singleOutputNode('Gather', [UPSCALE_GRID_INPUT, v('one')], v('cols'))];
   const cropNodes: Node[] = [
     unsqueeze(heightRoot, v('height_1d')),
     unsqueeze(widthRoot, v('width_1d')),
     // [B, h·w, C] → [B, h, w, C] → top-left rows × cols → [B, rows·cols, C]
-    node('Concat', [v('keep_batch'), v('height_1d'), v('width_1d'), v('rest')], v('grid_shape'), [{ name: 'axis', value: { type: 'int', value: 0 } }]),
-    node('Reshape', [source, v('grid_shape')], v('grid_tokens')),
-    node('Slice', [v('grid_tokens'), v('grid_origin'), UPSCALE_GRID_INPUT, v('grid_axes')], v('cropped_grid')),
-    node('Mul', [v('rows'), v('cols')], v('cropped_count')),
+    singleOutputNode('Concat', [v('keep_batch'), v('height_1d'), v('width_1d'), v('rest')], v('grid_shape'), [{ name: 'axis', value: { type: 'int', value: 0 } }]),
+    singleOutputNode('Reshape', [source, v('grid_shape')], v('grid_tokens')),
+    singleOutputNode('Slice', [v('grid_tokens'), v('grid_origin'), UPSCALE_GRID_INPUT, v('grid_axes')], v('cropped_grid')),
+    singleOutputNode('Mul', [v('rows'), v('cols')], v('cropped_count')),
     unsqueeze(v('cropped_count'), v('cropped_count_1d')),
-    node('Concat', [v('keep_batch'), v('cropped_count_1d'), v('rest')], v('token_shape'), [{ name: 'axis', value: { type: 'int', value: 0 } }]),
-    node('Reshape', [v('cropped_grid'), v('token_shape')], v('tokens')),
+    singleOutputNode('Concat', [v('keep_batch'), v('cropped_count_1d'), v('rest')], v('token_shape'), [{ name: 'axis', value: { type: 'int', value: 0 } }]),
+    singleOutputNode('Reshape', [v('cropped_grid'), v('token_shape')], v('tokens')),
   ];
   // Every read of the grid's sides in the scope (the export may take them from more than one Shape) becomes the crop's.
   const replacement = new Map([[source, v('tokens')], ...[...gridSides].map(([name, side]): [string, string] => [name, v(side)])]);

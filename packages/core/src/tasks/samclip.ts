@@ -196,13 +196,6 @@ export interface EverythingMask {
 const DECODER_OUTPUTS = ['iou_predictions', 'low_res_masks'] as const;
 
 /**
- * The masks a prompt_decoder predicts where it predicts more than one: the role's contract has K = 4
- * (the single-mask output, then the three multimask ones) or 1, and only multi-mask graphs take
- * `upscale_masks` (selectUpscaledMasks).
- */
-const ALL_MASKS = [0, 1, 2, 3] as const;
-
-/**
  * Dropped clicks in `prepare: 'segment'`. A fresh per-click session is slow twice: onnxruntime
  * allocates each buffer on the first run and records their layout, then allocates that layout as
  * one block on the second, whose pages fault in as it is first written. At ViT-B on a 2-core CPU the
@@ -508,13 +501,15 @@ export class SamClip {
    * One prompt-decoder run; only `iou_predictions` and `low_res_masks` are read: the SDK upsamples
    * the masks it returns itself. The runner prunes the graph's full-size `masks` output away, and
    * orig_im_size = 1×1 keeps that output cheap where the graph could not be pruned (weights in
-   * external data), since only `masks` reads orig_im_size in Meta's export.
+   * external data), since only `masks` reads orig_im_size in Meta's export. `masks` names the masks the
+   * caller reads (BEST_MULTIMASK for the best multimask output); where the staged graph selects, only
+   * they are upsampled, and `planes` says which mask each plane of `lowRes` is.
    */
   async #decode(
     encoding: ImageEncoding,
     prompt: SamPrompt | SamDecoderInputs,
-    cropToImage = false,
-    masks: readonly number[] = ALL_MASKS,
+    cropToImage: boolean,
+    masks: readonly number[],
   ): Promise<{ iou: Float32Array; lowRes: Float32Array; count: number; maskSize: number; lowResSize: { height: number; width: number }; planes: number[] }> {
     const graph = this.#graph('prompt_decoder', 'Segmentation');
     const maskSize = this.#configValue('maskInputSize', graph);
@@ -833,7 +828,7 @@ export class SamClip {
       // The class probability as mask logits (log-odds, clamped to SAM's usual range).
       const logOdds = gridProbs[c]!.map((p) => Math.max(-20, Math.min(20, Math.log(Math.max(p, 1e-9) / Math.max(1 - p, 1e-9)))));
       const maskInput = gridMapToMaskInput(grid, logOdds, maskSize, -20);
-      const { lowRes } = await this.#decode(encoding, { points, mask: { width: maskSize, height: maskSize, data: maskInput } });
+      const { lowRes } = await this.#decode(encoding, { points, mask: { width: maskSize, height: maskSize, data: maskInput } }, false, [0]);
       const logits = maskLogitsToImage(maskPlane(lowRes, 0, maskSize, maskSize), geometry).data;
       for (let i = 0; i < pixels; i++) {
         if (logits[i]! > bestSam[i]!) {
