@@ -138,6 +138,11 @@ def test_prompt_decoder_is_exported_in_its_export_form(tiny_bundles):
         "/transformer/layers.0/cross_attn_token_to_image/k_proj/MatMul",
         "/transformer/layers.0/cross_attn_token_to_image/v_proj/MatMul",
     ], layer0_projections
+    # The image-to-token attentions are keys-major: their softmax over the few prompt tokens is spelled
+    # out (reductions over the key axis), not a Softmax over rows of a handful of values.
+    image_to_token_ops = [n.op_type for n in model.graph.node if "/cross_attn_image_to_token/" in n.name]
+    assert "Softmax" not in image_to_token_ops
+    assert image_to_token_ops.count("ReduceMax") == 2 and image_to_token_ops.count("ReduceSum") == 2, image_to_token_ops
 
 
 @pytest.mark.parametrize("kind,role", CASES)
