@@ -10,10 +10,10 @@
 // cancel grace has passed. Run `npm run build` first.
 //   node packages/converter/bench/everything-cancel.mjs BUNDLE IMAGE [--backend ort-node] [--points-per-side 16]
 //        [--abort-encode-after-ms 3000] [--abort-decode-after-ms 2500] [--variant NAME] [--worker [--cancel-grace-ms N]]
-// Known (stop 24): terminating a worker thread that holds onnxruntime-node sessions — the pool does so once
-// cancelGraceMs (default 250) has passed, and in dispose() — aborts the whole process ("terminate called after
-// throwing an instance of 'Napi::Error'"). So --worker disposes the worker's model before the pool, and a
-// cancellation during the encoder crashes unless --cancel-grace-ms outlasts the encode (e.g. 60000).
+// Terminating a worker thread that still holds onnxruntime-node sessions aborts the whole process ("terminate
+// called after throwing an instance of 'Napi::Error'"), so the pool is given the worker's `dispose` as its
+// shutdownMethod: past the cancel grace (--cancel-grace-ms, default 250; Infinity keeps the worker) and in
+// dispose(), the worker releases its sessions before it is terminated.
 import { parseArgs } from 'node:util';
 import { isSamClipError } from '@samclip/core';
 import { createNodeWorkerPool, loadSamClip, readImageFile } from '@samclip/core/node';
@@ -43,16 +43,18 @@ const loadArgs = { bundle: positionals[0], backend: values.backend, ...(values.v
 let segmentEverything;
 let close;
 if (values.worker) {
-  const pool = createNodeWorkerPool(new URL('./everything-worker.mjs', import.meta.url), { size: 1, ...(values['cancel-grace-ms'] ? { cancelGraceMs: Number(values['cancel-grace-ms']) } : {}) });
+  const pool = createNodeWorkerPool(new URL('./everything-worker.mjs', import.meta.url), {
+    size: 1,
+    // The worker's `dispose` releases its onnxruntime-node sessions before the pool terminates it.
+    shutdownMethod: 'dispose',
+    ...(values['cancel-grace-ms'] ? { cancelGraceMs: Number(values['cancel-grace-ms']) } : {}),
+  });
   segmentEverything = async (signal, onProgress) => {
     // A worker terminated on cancel is replaced by a fresh one, which loads the bundle again first.
     await pool.run('load', loadArgs);
     return pool.run('everything', { imageFile: positionals[1], pointsPerSide }, { signal, onProgress: ({ done, total }) => onProgress(done, total) });
   };
-  close = async () => {
-    await pool.run('dispose');
-    await pool.dispose();
-  };
+  close = () => pool.dispose();
   console.log(`${positionals[1]}: ${image.width}×${image.height}, ${pointsPerSide}×${pointsPerSide} points, backend ${await pool.run('load', loadArgs)}, in a worker thread`);
 } else {
   const model = await loadSamClip(loadArgs.bundle, { backend: loadArgs.backend, ...(loadArgs.variant ? { variant: loadArgs.variant } : {}) });

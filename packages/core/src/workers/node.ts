@@ -66,6 +66,13 @@ export interface NodeWorkerPoolOptions {
   /** Other worker_threads options (execArgv, resourceLimits, env…). */
   workerOptions?: Omit<WorkerOptions, 'workerData'>;
   cancelGraceMs?: number;
+  /**
+   * A method each worker serves that releases its engine sessions (see WorkerPoolOptions). Set it when
+   * the workers run onnxruntime-node: terminating a worker thread that still holds its sessions aborts
+   * the whole process.
+   */
+  shutdownMethod?: string;
+  shutdownTimeoutMs?: number;
 }
 
 /** Default pool size: one worker per core, no more than free memory holds when `memoryPerWorker` is given. */
@@ -83,5 +90,7 @@ export function createNodeWorkerPool(script: string | URL, options: NodeWorkerPo
     size,
     create: () => nodeWorkerEndpoint(new Worker(script, { ...options.workerOptions, workerData: { ...options.workerData, samclipThreads: threads } })),
     ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
+    ...(options.shutdownMethod === undefined ? {} : { shutdownMethod: options.shutdownMethod }),
+    ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
   });
 }

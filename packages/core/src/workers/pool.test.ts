@@ -152,6 +152,65 @@ describe('WorkerPool', () => {
     await pool.dispose();
   });
 
+  it('with an infinite grace, lets a cancelled worker finish its run and serve the next call', async () => {
+    let terminated = 0;
+    let created = 0;
+    const pool = new WorkerPool({
+      size: 1,
+      cancelGraceMs: Infinity,
+      create: () => {
+        created++;
+        // `native` ignores its signal for 150 ms, as an engine inside one native run does.
+        return channelWorker({ native: () => sleep(150).then(() => 'ran'), double: cooperative }, () => terminated++);
+      },
+    });
+    const controller = new AbortController();
+    const running = pool.run('native', {}, { signal: controller.signal });
+    await sleep(20);
+    const started = performance.now();
+    controller.abort();
+    expect(isSamClipError(await running.catch((e: unknown) => e), 'CANCELLED')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(await pool.run('double', { steps: 1, value: 6 })).toBe(12);
+    expect([created, terminated]).toEqual([1, 0]);
+    await pool.dispose();
+    expect(terminated).toBe(1);
+  });
+
+  it('asks a worker to release what it holds (shutdownMethod) before terminating it, on dispose and past the grace', async () => {
+    const events: string[] = [];
+    let created = 0;
+    const pool = new WorkerPool({
+      size: 1,
+      cancelGraceMs: 30,
+      shutdownMethod: 'release',
+      create: () => {
+        const id = ++created;
+        return channelWorker(
+          {
+            native: () => sleep(120).then(() => events.push(`run ${id} returned`)),
+            release: () => void events.push(`release ${id}`),
+            double: cooperative,
+          },
+          () => events.push(`terminate ${id}`),
+        );
+      },
+    });
+    const controller = new AbortController();
+    const running = pool.run('native', {}, { signal: controller.signal });
+    await sleep(20);
+    controller.abort();
+    expect(isSamClipError(await running.catch((e: unknown) => e), 'CANCELLED')).toBe(true);
+    // Past the grace the worker is asked to release, then terminated and replaced. (A worker thread inside a
+    // native run answers the release once the run returns; this in-thread stand-in answers at once.)
+    expect(await pool.run('double', { steps: 1, value: 7 })).toBe(14);
+    expect(events.filter((event) => !event.startsWith('run'))).toEqual(['release 1', 'terminate 1']);
+    await pool.dispose();
+    expect(events.filter((event) => !event.startsWith('run'))).toEqual(['release 1', 'terminate 1', 'release 2', 'terminate 2']);
+    expect(() => new WorkerPool({ size: 1, cancelGraceMs: -1, create: () => channelWorker({}) })).toThrow(/cancelGraceMs/);
+    expect(() => new WorkerPool({ size: 1, shutdownTimeoutMs: Infinity, create: () => channelWorker({}) })).toThrow(/shutdownTimeoutMs/);
+  });
+
   it('fails the whole list on the first error and refuses work once disposed', async () => {
     const pool = new WorkerPool({
       size: 2,

@@ -1,8 +1,11 @@
 /**
  * A pool of workers for long runs (folders of images, segment-everything): tasks queue up and go
  * to the first idle worker; `map` reports progress and cancels through an AbortSignal. A cancelled
- * worker that does not stop within `cancelGraceMs` (an engine inside a long native run cannot
- * look at its signal) is terminated and replaced, so cancellation always answers promptly.
+ * call always answers at once. A cancelled worker that does not stop within `cancelGraceMs` (an
+ * engine inside a long native run cannot look at its signal) is terminated and replaced, unless the
+ * grace is `Infinity`: then it finishes what it runs and serves the next call. Workers that hold a
+ * native engine need that, and a `shutdownMethod`: terminating a worker thread that still holds
+ * onnxruntime-node sessions aborts the whole process.
  */
 import { SamClipError } from '../errors.js';
 import type { MessageEndpoint } from './protocol.js';
@@ -15,8 +18,17 @@ export interface WorkerPoolOptions {
   size: number;
   /** Starts one worker. */
   create: () => MessageEndpoint;
-  /** How long a cancelled worker may take to stop before it is terminated (default 250 ms). */
+  /**
+   * How long a cancelled worker may take to stop before it is terminated (default 250 ms). `Infinity`
+   * never terminates one: it finishes its current run, sees its signal, and serves the next call.
+   */
   cancelGraceMs?: number;
+  /**
+   * A method every worker serves that releases what it holds (engine sessions). `dispose()` calls it
+   * on each worker, waiting up to `shutdownTimeoutMs` (default 30 s), before terminating them.
+   */
+  shutdownMethod?: string;
+  shutdownTimeoutMs?: number;
 }
 
 export interface PoolProgress {
@@ -51,11 +63,30 @@ interface QueuedTask {
 }
 
 const DEFAULT_CANCEL_GRACE_MS = 250;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/** Resolves after `ms`, or never for Infinity; `cancel` drops the timer. */
+function delay(ms: number): { done: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => {
+    if (Number.isFinite(ms)) timer = setTimeout(resolve, ms);
+  });
+  return { done, cancel: () => clearTimeout(timer) };
+}
+
+function checkMs(name: string, value: number | undefined, allowInfinity: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
+    throw new SamClipError('INVALID_ARGUMENT', `A worker pool's ${name} must be a non-negative number of milliseconds${allowInfinity ? ' (or Infinity)' : ''}, got ${value}.`, { [name]: value });
+  }
+}
 
 export class WorkerPool {
   readonly size: number;
   readonly #create: () => MessageEndpoint;
   readonly #graceMs: number;
+  readonly #shutdownMethod: string | undefined;
+  readonly #shutdownTimeoutMs: number;
   readonly #idle: WorkerClient[] = [];
   readonly #all = new Set<WorkerClient>();
   readonly #queue: QueuedTask[] = [];
@@ -67,7 +98,11 @@ export class WorkerPool {
     }
     this.size = options.size;
     this.#create = options.create;
+    checkMs('cancelGraceMs', options.cancelGraceMs, true);
+    checkMs('shutdownTimeoutMs', options.shutdownTimeoutMs, false);
     this.#graceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.#shutdownMethod = options.shutdownMethod;
+    this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   }
 
   /** Workers started and alive. */
@@ -152,7 +187,10 @@ export class WorkerPool {
     }
   }
 
-  /** Terminates every worker; queued and running calls fail with CANCELLED. */
+  /**
+   * Terminates every worker, after its `shutdownMethod` (if any) has answered or timed out; queued and
+   * running calls fail with CANCELLED.
+   */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -163,7 +201,18 @@ export class WorkerPool {
     const workers = [...this.#all];
     this.#all.clear();
     this.#idle.length = 0;
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(workers.map((worker) => this.#shutDown(worker)));
+  }
+
+  async #shutDown(worker: WorkerClient): Promise<void> {
+    const method = this.#shutdownMethod;
+    if (method !== undefined && !worker.closed) {
+      // A worker busy in a native run answers once the run returns; its failure to clean up is not the caller's.
+      const timeout = delay(this.#shutdownTimeoutMs);
+      await Promise.race([worker.call(method).catch(() => undefined), timeout.done]);
+      timeout.cancel();
+    }
+    await worker.terminate();
   }
 
   #dispatch(): void {
@@ -197,20 +246,16 @@ export class WorkerPool {
 
   /** After a cancelled call: keep the worker if it stops in time, else terminate it. */
   async #reclaim(worker: WorkerClient): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stopped = await Promise.race([
-      worker.whenIdle().then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.#graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const grace = delay(this.#graceMs);
+    const stopped = await Promise.race([worker.whenIdle().then(() => true), grace.done.then(() => false)]);
+    grace.cancel();
     if (stopped) {
       this.#release(worker);
       return;
     }
+    // Still counted until it is gone, so its replacement does not hold a second engine meanwhile.
+    await this.#shutDown(worker);
     this.#all.delete(worker);
-    await worker.terminate();
     this.#dispatch();
   }
 
