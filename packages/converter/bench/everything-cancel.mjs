@@ -5,9 +5,8 @@
 // deadline) to the CANCELLED rejection, and the longest stretch the engine held the event loop
 // (onnxruntime-node's session.run is synchronous: nothing in the process, timers and signal
 // handlers included, runs until it returns). With --worker the model runs in the worker thread of a
-// one-worker pool (createNodeWorkerPool, everything-worker.mjs), as a long-lived process would run it:
-// the main thread stays free, and a worker held inside the engine is terminated once the pool's
-// cancel grace has passed. Run `npm run build` first.
+// one-worker pool (createNodeWorkerPool, everything-worker.mjs), as a long-lived process would run it,
+// and the main thread stays free. Run `npm run build` first.
 //   node packages/converter/bench/everything-cancel.mjs BUNDLE IMAGE [--backend ort-node] [--points-per-side 16]
 //        [--abort-encode-after-ms 3000] [--abort-decode-after-ms 2500] [--variant NAME] [--worker [--cancel-grace-ms N]]
 // Terminating a worker thread that still holds onnxruntime-node sessions aborts the whole process ("terminate

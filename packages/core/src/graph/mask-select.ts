@@ -27,8 +27,6 @@ const SELECT_SCOPE = '/upscale_select/';
 const IOU_OUTPUT = 'iou_predictions';
 const MASKS_OUTPUT = 'low_res_masks';
 
-
-
 /** The number of masks the graph predicts, from the IoU output's declared shape, else undefined. */
 function declaredMaskCount(graph: Graph): number | undefined {
   const iou = graph.outputs.find((output) => output.name === IOU_OUTPUT)?.type;

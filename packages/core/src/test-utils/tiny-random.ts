@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { backendRegistry } from '../backend/registry.js';
 import type { Backend } from '../backend/types.js';
 import { openBundle } from '../bundle/node.js';
-import type { Tensor } from '../graph/types.js';
+import { expect } from 'vitest';
+import { decodeModel, encodeModel } from '../graph/codec.js';
+import { UPSCALING_SCOPE } from '../graph/token-upscaling.js';
+import type { Model, Tensor } from '../graph/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const TINY_RANDOM = path.join(repoRoot, 'fixtures/tiny-random');
@@ -46,4 +49,18 @@ export async function tinyRandomDecoder(): Promise<TinyRandomDecoder> {
   } finally {
     await session.dispose();
   }
+}
+
+/** The decoder graph `bytes` with its token-layout upscaling moved out of the exporter's scope, so no rewrite recognises it. */
+export function withoutUpscalingScope(bytes: Uint8Array): Model {
+  const model = decodeModel(bytes);
+  for (const node of model.graph.nodes) node.name = node.name.replace(UPSCALING_SCOPE, '/elsewhere/');
+  return model;
+}
+
+/** Asserts that `rewrite` declines `model` (returns undefined) and leaves it byte for byte as it was. */
+export function expectDeclined(model: Model, rewrite: (model: Model) => string | undefined): void {
+  const before = encodeModel(model);
+  expect(rewrite(model)).toBeUndefined();
+  expect(encodeModel(model)).toEqual(before);
 }

@@ -2,10 +2,10 @@
  * A pool of workers for long runs (folders of images, segment-everything): tasks queue up and go
  * to the first idle worker; `map` reports progress and cancels through an AbortSignal. A cancelled
  * call always answers at once. A cancelled worker that does not stop within `cancelGraceMs` (an
- * engine inside a long native run cannot look at its signal) is terminated and replaced, unless the
+ * engine inside a long native run cannot look at its signal) is shut down and replaced, unless the
  * grace is `Infinity`: then it finishes what it runs and serves the next call. Workers that hold a
- * native engine need that, and a `shutdownMethod`: terminating a worker thread that still holds
- * onnxruntime-node sessions aborts the whole process.
+ * native engine need a `shutdownMethod`, which the pool calls before terminating one: terminating a
+ * worker thread that still holds onnxruntime-node sessions aborts the whole process.
  */
 import { SamClipError } from '../errors.js';
 import type { MessageEndpoint } from './protocol.js';
@@ -244,7 +244,7 @@ export class WorkerPool {
     this.#release(worker);
   }
 
-  /** After a cancelled call: keep the worker if it stops in time, else terminate it. */
+  /** After a cancelled call: keep the worker if it stops in time, else shut it down (#shutDown) and let the queue start another. */
   async #reclaim(worker: WorkerClient): Promise<void> {
     const grace = delay(this.#graceMs);
     const stopped = await Promise.race([worker.whenIdle().then(() => true), grace.done.then(() => false)]);
